@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs every Debian 12 package the build, the tests and the quick start need.
+# Idempotent: packages already present are left alone. Run as root (or via sudo).
+set -eu
+PKGS="build-essential cmake ninja-build pkg-config
+ rpcsvc-proto libtirpc-dev
+ libsgutils2-dev sg3-utils mtx mt-st lsscsi
+ libboost-program-options-dev
+ libgtest-dev libgmock-dev libbenchmark-dev
+ libarchive-dev libacl1-dev libattr1-dev
+ libssl-dev
+ libprotobuf-dev protobuf-compiler
+ amanda-common
+ python3"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "install-deps: installing:$missing"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+else
+  echo "install-deps: all packages present"
+fi

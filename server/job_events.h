@@ -1,0 +1,52 @@
+// Job events: what the server tells observers (the Cloud Manager bridge, logs)
+// about a backup or restore job. Defined by server/, consumed by cloudmanager/.
+//
+// Contract: the server calls JobEventSink::publish from its own threads and
+// never waits on the sink; an implementation must return quickly (queue and
+// hand off). space_check is the one question the server asks before a backup;
+// it must answer within the given deadline whatever the remote side does.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace ndmp::server {
+
+enum class JobKind { backup, restore };
+
+enum class JobEventType {
+  started,    // DATA went ACTIVE
+  paused,     // MOVER paused (reason in `reason`: "EOM", "EOW", "EOF", "SEEK")
+  continued,  // MOVER continued after a pause
+  progress,   // periodic progress (bytes, rate, estimate)
+  halted,     // DATA halted: reason "SUCCESSFUL", "ABORTED", "INTERNAL_ERROR", "CONNECT_ERROR"
+  exception,  // a fault worth an operator's attention (media, storage, target lost)
+};
+
+struct JobEvent {
+  std::string job_id;           // unique per job, stable across the job's events
+  JobKind kind = JobKind::backup;
+  JobEventType type = JobEventType::started;
+  std::string reason;           // machine-readable reason, see JobEventType
+  std::string text;             // operator text
+  std::string source_path;      // FILESYSTEM of the job
+  std::string device;           // tape drive name, if any
+  std::string media_label;      // current tape label/barcode, if known
+  uint64_t bytes = 0;           // bytes processed so far
+  uint64_t rate_bytes_per_sec = 0;
+  int64_t est_seconds_left = -1;  // -1 = unknown
+  std::chrono::system_clock::time_point when = std::chrono::system_clock::now();
+};
+
+enum class SpaceAnswer { enough, not_enough, no_answer };
+
+class JobEventSink {
+ public:
+  virtual ~JobEventSink() = default;
+  virtual void publish(const JobEvent& event) = 0;
+  virtual SpaceAnswer space_check(const std::string& job_id, uint64_t estimated_bytes,
+                                  std::chrono::milliseconds deadline) = 0;
+};
+
+}  // namespace ndmp::server

@@ -11,6 +11,7 @@ PKGS="build-essential cmake ninja-build pkg-config
  libssl-dev libfmt-dev
  libprotobuf-dev protobuf-compiler
  amanda-common
+ qemu-system-x86 busybox-static tgt open-iscsi
  python3"
 missing=""
 for p in $PKGS; do

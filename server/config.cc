@@ -1,0 +1,172 @@
+#include "server/config.h"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "fmt/format.h"
+
+namespace po = boost::program_options;
+
+namespace ndmp::server {
+namespace {
+
+bool parse_port(const std::string& s, uint16_t& port) {
+  if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  unsigned long v = std::stoul(s);
+  if (v > 65535) return false;  // 0 = any free port (tests)
+  port = static_cast<uint16_t>(v);
+  return true;
+}
+
+bool parse_auth_list(const std::string& text, Config& c) {
+  c.allow_auth_none = c.allow_auth_text = c.allow_auth_md5 = false;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (item == "none") c.allow_auth_none = true;
+    else if (item == "text") c.allow_auth_text = true;
+    else if (item == "md5") c.allow_auth_md5 = true;
+    else return false;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return c.allow_auth_none || c.allow_auth_text || c.allow_auth_md5;
+}
+
+}  // namespace
+
+bool parse_listen_address(const std::string& text, ListenAddress& out) {
+  ListenAddress a;
+  if (text.empty()) return false;
+  if (text[0] == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos) return false;
+    a.host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':' || !parse_port(text.substr(close + 2), a.port)) return false;
+    }
+  } else if (auto colon = text.rfind(':'); colon != std::string::npos) {
+    if (text.find(':') != colon) {  // bare IPv6 without brackets: no port
+      a.host = text;
+    } else {
+      a.host = text.substr(0, colon);
+      if (!parse_port(text.substr(colon + 1), a.port)) return false;
+    }
+  } else if (text.find_first_not_of("0123456789") == std::string::npos) {
+    a.host = "*";
+    if (!parse_port(text, a.port)) return false;
+  } else {
+    a.host = text;
+  }
+  if (a.host.empty()) a.host = "*";
+  out = a;
+  return true;
+}
+
+ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
+  std::string auth = "md5";
+  std::vector<std::string> listen;
+  std::string config_file = "/etc/ndmpd/ndmpd.conf";
+
+  po::options_description general("General");
+  general.add_options()
+      ("help,h", "print this help and exit")
+      ("version,V", "print the version and exit")
+      ("config,c", po::value(&config_file), "configuration file (default /etc/ndmpd/ndmpd.conf; missing default is fine)")
+      ("check", "check the configuration, print a summary and exit");
+
+  po::options_description server("Server (also valid in the configuration file)");
+  server.add_options()
+      ("listen", po::value(&listen)->composing(), "address to listen on, host:port, [v6]:port or port (repeatable; default *:10000)")
+      ("password-file", po::value(&c.password_file), "file of user:password lines, mode 0600 (default /etc/ndmpd/passwd)")
+      ("auth", po::value(&auth), "allowed DMA authentication: comma list of md5, text, none (default md5)")
+      ("export", po::value(&c.exports)->composing(), "directory a DMA may back up or restore into (repeatable)")
+      ("library", po::value(&c.library_dir), "emulated tape library directory")
+      ("sg-device", po::value(&c.sg_devices)->composing(), "real SCSI device offered to DMAs, NAME=/dev/sgN (repeatable)")
+      ("discover-devices", po::value(&c.discover_devices), "also offer tape drives and changers found in sysfs (true/false)")
+      ("state-dir", po::value(&c.state_dir), "directory for dump dates and journals (default /var/lib/ndmpd)")
+      ("log-level", po::value(&c.log_level), "debug, info, warning or error (default info)")
+      ("log-file", po::value(&c.log_file), "append the log to this file instead of stderr")
+      ("max-tape-record", po::value(&c.max_tape_record), "largest tape record in bytes (default 262144)")
+      ("max-sessions", po::value(&c.max_sessions), "most concurrent DMA connections (default 1024)");
+
+  po::options_description cm("Cloud Manager ([cloudmanager] section in the file)");
+  cm.add_options()
+      ("cloudmanager.address", po::value(&c.cm_address), "Cloud Manager host (empty = bridge off)")
+      ("cloudmanager.port", po::value(&c.cm_port), "Cloud Manager port")
+      ("cloudmanager.identity", po::value(&c.cm_identity), "this streamer's identity (uuid)")
+      ("cloudmanager.space-policy", po::value(&c.cm_space_policy), "refuse, warn or skip (default warn)")
+      ("cloudmanager.progress-seconds", po::value(&c.cm_progress_seconds), "progress report interval (default 30)");
+
+  po::options_description cli;
+  cli.add(general).add(server).add(cm);
+  po::options_description file_opts;
+  file_opts.add(server).add(cm);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(cli).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "Usage: ndmpd [options]\nNDMP v2/v3/v4 tape and data server.\n\n" << cli << "\n";
+      return ParseOutcome::exit_ok;
+    }
+    if (vm.count("version")) {
+      std::cout << "ndmpd " << NDMPD_VERSION << "\n";
+      return ParseOutcome::exit_ok;
+    }
+    const bool explicit_file = vm.count("config") > 0;
+    if (explicit_file) config_file = vm["config"].as<std::string>();
+    std::ifstream in(config_file);
+    if (in) {
+      c.config_file = config_file;
+      po::store(po::parse_config_file(in, file_opts, false), vm);
+    } else if (explicit_file) {
+      std::cerr << "ndmpd: cannot read configuration file " << config_file << "\n";
+      return ParseOutcome::exit_error;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "ndmpd: " << (c.config_file.empty() ? "" : c.config_file + ": ") << e.what() << "\n";
+    return ParseOutcome::exit_error;
+  }
+
+  if (!listen.empty()) {
+    c.listen.clear();
+    for (const auto& l : listen) {
+      ListenAddress a;
+      if (!parse_listen_address(l, a)) {
+        std::cerr << "ndmpd: bad listen address '" << l << "' (expected host:port, [v6]:port or port)\n";
+        return ParseOutcome::exit_error;
+      }
+      c.listen.push_back(a);
+    }
+  }
+  if (!parse_auth_list(auth, c)) {
+    std::cerr << "ndmpd: bad auth list '" << auth << "' (expected a comma list of md5, text, none)\n";
+    return ParseOutcome::exit_error;
+  }
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warning" && c.log_level != "error") {
+    std::cerr << "ndmpd: bad log-level '" << c.log_level << "' (expected debug, info, warning or error)\n";
+    return ParseOutcome::exit_error;
+  }
+  if (c.max_tape_record < 512 || c.max_tape_record > 8 * 1024 * 1024) {
+    std::cerr << "ndmpd: max-tape-record must be between 512 and 8388608 bytes\n";
+    return ParseOutcome::exit_error;
+  }
+  if (c.cm_space_policy != "refuse" && c.cm_space_policy != "warn" && c.cm_space_policy != "skip") {
+    std::cerr << "ndmpd: bad cloudmanager.space-policy '" << c.cm_space_policy << "' (expected refuse, warn or skip)\n";
+    return ParseOutcome::exit_error;
+  }
+  if (vm.count("check")) {
+    std::cout << fmt::format("configuration OK: {} listen address(es), {} export(s), library {}\n", c.listen.size(),
+                             c.exports.size(), c.library_dir.empty() ? "none" : c.library_dir);
+    return ParseOutcome::exit_ok;
+  }
+  return ParseOutcome::run;
+}
+
+}  // namespace ndmp::server

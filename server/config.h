@@ -1,0 +1,57 @@
+// ndmpd's configuration: command line and /etc/ndmpd/ndmpd.conf, both read
+// through Boost.Program_options (the file uses its INI syntax, "key = value",
+// with [section] prefixes such as [cloudmanager]). The command line wins.
+// man/ndmpd.conf.5 documents every key; keep the two in step.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ndmp::server {
+
+struct ListenAddress {
+  std::string host;  // "" or "*" = every address (IPv6 dual-stack, IPv4 fallback)
+  uint16_t port = 10000;
+};
+
+struct Config {
+  std::vector<ListenAddress> listen{{"*", 10000}};
+  std::string password_file = "/etc/ndmpd/passwd";
+  bool allow_auth_none = false;
+  bool allow_auth_text = false;  // clear-text passwords: off unless asked for
+  bool allow_auth_md5 = true;
+  std::vector<std::string> exports;    // directories a DMA may back up or restore into
+  std::string library_dir;             // emulated tape library ("" = none)
+  std::vector<std::string> sg_devices; // "name=/dev/sgN" real devices named by the operator
+  bool discover_devices = false;       // also offer tape drives/changers found in sysfs
+  std::string state_dir = "/var/lib/ndmpd";
+  std::string log_level = "info";
+  std::string log_file;                // "" = stderr
+  uint32_t max_tape_record = 256 * 1024;  // largest TAPE_WRITE/mover record we accept
+  uint32_t max_sessions = 1024;
+  std::string config_file;             // where the file values came from ("" = none)
+
+  // Cloud Manager bridge ([cloudmanager] section); address "" = off.
+  std::string cm_address;
+  uint16_t cm_port = 0;
+  std::string cm_identity;
+  std::string cm_space_policy = "warn";
+  unsigned cm_progress_seconds = 30;
+
+  // Largest XDR record a DMA may send: the biggest TAPE_WRITE or EXECUTE_CDB
+  // payload we advertise, plus room for the header and the rest of the body.
+  size_t max_record_bytes() const { return size_t{max_tape_record} + 64 * 1024; }
+};
+
+enum class ParseOutcome { run, exit_ok, exit_error };
+
+// Parses argv and the config file. On help/version prints to stdout and
+// returns exit_ok; on a bad option or line prints one message naming it to
+// stderr and returns exit_error.
+ParseOutcome parse_config(int argc, const char* const argv[], Config& out);
+
+// Parses "host:port", "[v6]:port", ":port", "*:port" or "port".
+bool parse_listen_address(const std::string& text, ListenAddress& out);
+
+}  // namespace ndmp::server

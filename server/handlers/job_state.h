@@ -1,0 +1,14 @@
+// The DATA and MOVER services of one session.
+#pragma once
+
+namespace ndmp::server {
+
+class Session;
+
+struct SessionJobs {
+  // Halts any running DATA or MOVER operation and waits for its threads.
+  // Called when the session ends (the DMA's connection dropped or closed).
+  void shutdown(Session& s);
+};
+
+}  // namespace ndmp::server

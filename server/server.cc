@@ -1,0 +1,199 @@
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <set>
+
+#include "common/log.h"
+#include "server/device_setup.h"
+#include "server/session.h"
+
+namespace ndmp::server {
+namespace {
+
+std::string address_text(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+    port = ntohs(a->sin6_port);
+    // Dual-stack sockets show IPv4 peers as ::ffff:a.b.c.d; print them as IPv4.
+    if (std::strncmp(host, "::ffff:", 7) == 0 && std::strchr(host + 7, '.'))
+      return fmt::format("{}:{}", host + 7, port);
+    return fmt::format("[{}]:{}", host, port);
+  }
+  return fmt::format("{}:{}", host, port);
+}
+
+// Binds one listen address; "*" tries IPv6 dual-stack first, then IPv4.
+int bind_one(const ListenAddress& a, std::string& err, uint16_t& bound_port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  const bool any = a.host.empty() || a.host == "*";
+  hints.ai_family = any ? AF_INET6 : AF_UNSPEC;
+  std::string port = std::to_string(a.port);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    addrinfo* res = nullptr;
+    int rc = getaddrinfo(any ? nullptr : a.host.c_str(), port.c_str(), &hints, &res);
+    if (rc != 0) {
+      err = fmt::format("cannot resolve listen address {}: {}", a.host, gai_strerror(rc));
+      return -1;
+    }
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+      int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+      if (fd < 0) continue;
+      int one = 1, zero = 0;
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (ai->ai_family == AF_INET6 && any) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+      if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 128) == 0) {
+        sockaddr_storage ss{};
+        socklen_t len = sizeof ss;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+        bound_port = ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
+                                              : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+        freeaddrinfo(res);
+        return fd;
+      }
+      err = fmt::format("cannot listen on {}:{}: {}", any ? "*" : a.host, a.port, std::strerror(errno));
+      ::close(fd);
+    }
+    freeaddrinfo(res);
+    if (!any) break;
+    hints.ai_family = AF_INET;  // no IPv6 on this host: fall back to IPv4 only
+  }
+  return -1;
+}
+
+}  // namespace
+
+HostIdentity read_host_identity() {
+  HostIdentity h;
+  utsname u{};
+  if (::uname(&u) == 0) {
+    h.hostname = u.nodename;
+    h.os_type = u.sysname;
+    h.os_vers = u.release;
+  }
+  // The machine id is stable across restarts and unique per host; DMAs may
+  // license on hostid, so it must not change when ndmpd restarts.
+  for (const char* path : {"/etc/machine-id", "/var/lib/dbus/machine-id"}) {
+    std::ifstream in(path);
+    if (in && std::getline(in, h.hostid) && !h.hostid.empty()) break;
+  }
+  if (h.hostid.empty()) h.hostid = fmt::format("{:08x}", static_cast<uint32_t>(::gethostid()));
+  return h;
+}
+
+Server::Server(Config config) : ctx_(std::make_unique<ServerContext>()) {
+  ctx_->config = std::move(config);
+}
+
+Server::~Server() {
+  stop();
+  // Sessions hold references to the context: wait until the last one is gone.
+  while (running_sessions_.load() > 0) ::usleep(10 * 1000);
+  for (int fd : listen_fds_) ::close(fd);
+  if (wake_pipe_[0] >= 0) ::close(wake_pipe_[0]);
+  if (wake_pipe_[1] >= 0) ::close(wake_pipe_[1]);
+}
+
+std::string Server::start() {
+  auto& cfg = ctx_->config;
+  if (cfg.allow_auth_md5 || cfg.allow_auth_text) {
+    std::string err = ctx_->users.load(cfg.password_file);
+    if (!err.empty()) return err;
+  }
+  ctx_->host = read_host_identity();
+  if (std::string err = setup_devices(*ctx_); !err.empty()) return err;
+
+  if (::pipe2(wake_pipe_, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
+  for (const auto& a : cfg.listen) {
+    std::string err;
+    uint16_t port = 0;
+    int fd = bind_one(a, err, port);
+    if (fd < 0) return err;
+    listen_fds_.push_back(fd);
+    ports_.push_back(port);
+    log::info("listening on {}:{}", a.host.empty() ? "*" : a.host, port);
+  }
+  return {};
+}
+
+void Server::serve() {
+  std::vector<pollfd> pfds;
+  for (int fd : listen_fds_) pfds.push_back({fd, POLLIN, 0});
+  pfds.push_back({wake_pipe_[0], POLLIN, 0});
+  while (!stopping_) {
+    int n = ::poll(pfds.data(), pfds.size(), -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      log::error("poll: {}", std::strerror(errno));
+      break;
+    }
+    for (size_t i = 0; i + 1 < pfds.size(); ++i) {
+      if (!(pfds[i].revents & POLLIN)) continue;
+      sockaddr_storage ss{};
+      socklen_t len = sizeof ss;
+      int fd = ::accept4(pfds[i].fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      std::string peer = address_text(ss);
+      if (ctx_->live_sessions.load() >= ctx_->config.max_sessions) {
+        log::warn("refused connection from {}: {} sessions already open (max-sessions)", peer,
+                  ctx_->config.max_sessions);
+        ::close(fd);
+        continue;
+      }
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      uint64_t id = ctx_->next_session_id++;
+      ++running_sessions_;
+      ++ctx_->live_sessions;
+      {
+        std::lock_guard lock(sessions_mutex_);
+        session_fds_.insert(fd);
+      }
+      // One thread per DMA connection: sessions block on their own socket and
+      // devices, and never on each other. Idle sessions cost a parked thread.
+      std::thread([this, fd, peer = std::move(peer), id] {
+        {
+          Session s(*ctx_, fd, peer, id);
+          s.run();
+          std::lock_guard lock(sessions_mutex_);
+          session_fds_.erase(fd);
+        }
+        --ctx_->live_sessions;
+        --running_sessions_;
+      }).detach();
+    }
+  }
+}
+
+void Server::stop() {
+  if (stopping_.exchange(true)) return;
+  if (wake_pipe_[1] >= 0) {
+    char c = 1;
+    [[maybe_unused]] auto w = ::write(wake_pipe_[1], &c, 1);
+  }
+  std::lock_guard lock(sessions_mutex_);
+  for (int fd : session_fds_) ::shutdown(fd, SHUT_RDWR);
+}
+
+}  // namespace ndmp::server

@@ -1,0 +1,47 @@
+// The composition root: builds a running server from a Config (users,
+// devices — emulated library, named SG devices, discovered ones — and the
+// optional Cloud Manager bridge) and serves DMAs until stopped. ndmpd's
+// main() and the tests build the server the same way, through this class.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/config.h"
+#include "server/context.h"
+
+namespace ndmp::server {
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+
+  // Loads users and devices and binds the listen sockets. Returns an
+  // operator-readable error, or empty on success.
+  std::string start();
+  // Accepts connections until stop() (from another thread or a signal).
+  void serve();
+  void stop();
+
+  // Ports actually bound (after start(); useful when configured with port 0).
+  std::vector<uint16_t> bound_ports() const { return ports_; }
+  ServerContext& context() { return *ctx_; }
+
+ private:
+  std::unique_ptr<ServerContext> ctx_;
+  std::vector<int> listen_fds_;
+  std::vector<uint16_t> ports_;
+  int wake_pipe_[2] = {-1, -1};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> running_sessions_{0};
+  std::mutex sessions_mutex_;
+  std::set<int> session_fds_;  // shut down on stop() so blocked sessions end
+};
+
+}  // namespace ndmp::server

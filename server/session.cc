@@ -1,0 +1,226 @@
+#include "server/session.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "server/context.h"
+#include "server/handlers/device_state.h"
+#include "server/handlers/job_state.h"
+#include "xdr/record.h"
+
+namespace ndmp::server {
+namespace {
+
+// After this many undecodable records in a row the peer is not speaking NDMP.
+constexpr unsigned kMaxConsecutiveBad = 8;
+
+bool write_all(int fd, const uint8_t* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+}  // namespace
+
+Session::Session(ServerContext& ctx, int fd, std::string peer, uint64_t id)
+    : ctx_(ctx), fd_(fd), peer_(std::move(peer)), id_(id),
+      devices_(std::make_unique<SessionDevices>()), jobs_(std::make_unique<SessionJobs>()) {
+  // The brake keys on the host part only: a peer reconnecting from a new port is the same peer.
+  peer_host_ = peer_.substr(0, peer_.rfind(':'));
+}
+
+Session::~Session() {
+  release_everything();
+  ::close(fd_);
+}
+
+SessionDevices& Session::devices() { return *devices_; }
+SessionJobs& Session::jobs() { return *jobs_; }
+
+std::string Session::tag() const { return fmt::format("session {} ({})", id_, peer_); }
+
+bool Session::send(xdr::Header h, const msg::Body* body) {
+  std::vector<uint8_t> encoded;
+  std::lock_guard lock(send_mutex_);
+  if (send_failed_) return false;
+  h.sequence = next_sequence_++;
+  h.time_stamp = static_cast<uint32_t>(std::time(nullptr));
+  const int v = negotiated_ ? version_ : 0;
+  if (!xdr::encode(v, h, body, encoded)) {
+    log::error("{}: cannot encode {} (version {}); replying NDMP_XDR_ENCODE_ERR", tag(), msg::code_name(h.code), v);
+    if (h.type != xdr::MessageType::reply) return true;
+    h.error = msg::Error::xdr_encode;
+    encoded.clear();
+    if (!xdr::encode(v, h, nullptr, encoded)) return false;
+  }
+  std::vector<uint8_t> framed;
+  framed.reserve(encoded.size() + 16);
+  xdr::append_record(framed, encoded);
+  if (!write_all(fd_, framed.data(), framed.size())) {
+    send_failed_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool Session::send_post(uint32_t code, const msg::Body& body) {
+  xdr::Header h;
+  h.type = xdr::MessageType::request;
+  h.code = code;
+  return send(h, &body);
+}
+
+void Session::queue_post(uint32_t code, std::unique_ptr<msg::Body> body) {
+  queued_posts_.emplace_back(code, std::move(body));
+}
+
+void Session::flush_queued_posts() {
+  while (!queued_posts_.empty()) {
+    auto [code, body] = std::move(queued_posts_.front());
+    queued_posts_.pop_front();
+    send_post(code, *body);
+  }
+}
+
+void Session::run() {
+  log::info("{}: connected", tag());
+  {
+    msg::NotifyConnectionStatusPost hello;
+    hello.reason = msg::ConnectReason::connected;
+    hello.protocol_version = kAnnouncedVersion;
+    if (!send_post(msg::code::NOTIFY_CONNECTION_STATUS, hello)) {
+      log::warn("{}: connection lost before the greeting could be sent", tag());
+      return;
+    }
+  }
+  xdr::RecordReader reader(ctx_.config.max_record_bytes());
+  std::vector<uint8_t> buf(64 * 1024);
+  while (!closing_) {
+    ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (!reader.idle())
+        log::warn("{}: connection closed in the middle of a message (truncated record)", tag());
+      else
+        log::info("{}: connection closed by the DMA", tag());
+      break;
+    }
+    std::span<const uint8_t> data(buf.data(), static_cast<size_t>(n));
+    while (!data.empty() && !closing_) {
+      size_t consumed = 0;
+      auto status = reader.feed(data, consumed);
+      data = data.subspan(consumed);
+      if (status == xdr::RecordReader::Status::too_large) {
+        log::error("{}: message larger than the {} byte limit; closing this connection", tag(),
+                   ctx_.config.max_record_bytes());
+        closing_ = true;
+        break;
+      }
+      if (status == xdr::RecordReader::Status::complete) {
+        std::vector<uint8_t> record = reader.take();
+        if (!handle_record(record)) closing_ = true;
+      }
+    }
+  }
+  log::info("{}: session ended", tag());
+}
+
+bool Session::handle_record(std::span<const uint8_t> record) {
+  // Before CONNECT_OPEN only the version-0 handshake set is decoded; any
+  // other first request means the DMA accepted the announced version (SPEC4 2.11.2).
+  int v = negotiated_ ? version_ : 0;
+  auto decoded = xdr::decode(v, record);
+  if (!negotiated_ && decoded.status == xdr::DecodeStatus::unknown_code) {
+    v = kAnnouncedVersion;
+    decoded = xdr::decode(v, record);
+    if (decoded.status == xdr::DecodeStatus::ok) set_version(kAnnouncedVersion);
+  }
+  const xdr::Header& h = decoded.message.header;
+
+  switch (decoded.status) {
+    case xdr::DecodeStatus::ok:
+      break;
+    case xdr::DecodeStatus::short_record:
+      log::warn("{}: discarded a {} byte record, too short for an NDMP header", tag(), record.size());
+      return ++consecutive_bad_ < kMaxConsecutiveBad;
+    case xdr::DecodeStatus::bad_header:
+      log::warn("{}: discarded a record whose header is not NDMP (message type {})", tag(),
+                static_cast<uint32_t>(h.type));
+      return ++consecutive_bad_ < kMaxConsecutiveBad;
+    case xdr::DecodeStatus::unknown_code:
+    case xdr::DecodeStatus::bad_body: {
+      if (h.type != xdr::MessageType::request) {
+        log::warn("{}: ignored an unexpected reply to {}", tag(), msg::code_name(h.code));
+        return ++consecutive_bad_ < kMaxConsecutiveBad;
+      }
+      const bool unknown = decoded.status == xdr::DecodeStatus::unknown_code;
+      const msg::Error e = unknown ? msg::Error::not_supported : msg::Error::xdr_decode;
+      log::warn("{}: {} 0x{:x} ({}) in NDMP v{}: replying {}", tag(),
+                unknown ? "unsupported message" : "undecodable body of", h.code, msg::code_name(h.code), v,
+                msg::to_string(e));
+      xdr::Header rh;
+      rh.type = xdr::MessageType::reply;
+      rh.code = h.code;
+      rh.reply_sequence = h.sequence;
+      rh.error = e;
+      if (!send(rh, nullptr)) return false;
+      if (unknown) return true;  // a well-formed request we do not implement is not garbage
+      return ++consecutive_bad_ < kMaxConsecutiveBad;
+    }
+  }
+  consecutive_bad_ = 0;
+
+  if (h.type == xdr::MessageType::reply) {
+    log::warn("{}: ignored an unexpected reply to {}", tag(), msg::code_name(h.code));
+    return true;
+  }
+
+  const DispatchEntry* entry = find_handler(h.code);
+  Reply reply;
+  const uint8_t vbit = static_cast<uint8_t>(1u << v);
+  if (!entry || !(entry->versions & vbit)) {
+    log::warn("{}: {} is not served in NDMP v{}; replying NDMP_NOT_SUPPORTED_ERR", tag(), msg::code_name(h.code), v);
+    reply = Reply::header(msg::Error::not_supported);
+  } else if (!authenticated_ && (entry->access == Access::authenticated ||
+                                  (entry->access == Access::before_auth_v2 && v != 2))) {
+    log::warn("{}: {} refused before authentication (NDMP_NOT_AUTHORIZED_ERR)", tag(), entry->name);
+    reply = Reply::header(msg::Error::not_authorized);
+  } else {
+    log::debug("{}: {}", tag(), entry->name);
+    reply = entry->handler(*this, *decoded.message.body);
+  }
+
+  if (reply.send) {
+    xdr::Header rh;
+    rh.type = xdr::MessageType::reply;
+    rh.code = h.code;
+    rh.reply_sequence = h.sequence;
+    rh.error = reply.header_error;
+    if (!send(rh, reply.header_error == msg::Error::no_err ? reply.body.get() : nullptr)) return false;
+  }
+  flush_queued_posts();
+  return true;
+}
+
+void Session::release_everything() {
+  // A DMA that vanishes must not leave a job running or a drive locked (SPEC4 3.4.1).
+  jobs_->shutdown(*this);
+  devices_->close_all(*this);
+  ctx_.devices.release_all(id_);
+}
+
+}  // namespace ndmp::server

@@ -1,0 +1,100 @@
+// One DMA control connection.
+//
+//   DMA ──TCP──> Session::run()  (one thread per connection; blocking reads)
+//                   │ RecordReader: bytes → whole XDR records (size-capped)
+//                   │ xdr::decode(version) → header + typed body
+//                   │ find_handler(code): version check, access check
+//                   │ handler(Session&, request) → Reply
+//                   └ send reply, then the posts the handler queued
+//   job threads ──> Session::send_post()  (serialised with replies by send_mutex_)
+//
+// Threads: run() owns reading and all per-session protocol state below; the
+// only member other threads may call is send_post(). A failure to decode a
+// record closes only this connection (after the reply the protocol names).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "server/auth.h"
+#include "server/dispatch.h"
+#include "xdr/codec.h"
+
+namespace ndmp::server {
+
+struct ServerContext;
+struct SessionDevices;  // the session's open tape/SCSI device (handlers/device_state.h)
+struct SessionJobs;     // DATA and MOVER of this session (handlers/job_state.h)
+
+class Session {
+ public:
+  static constexpr int kAnnouncedVersion = 4;
+
+  Session(ServerContext& ctx, int fd, std::string peer, uint64_t id);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void run();
+
+  // --- for handlers (session thread only) ---
+  ServerContext& ctx() { return ctx_; }
+  int version() const { return version_; }
+  bool version_negotiated() const { return negotiated_; }
+  void set_version(int v) { version_ = v; negotiated_ = true; }
+  bool authenticated() const { return authenticated_; }
+  void set_authenticated(const std::string& user) { authenticated_ = true; user_ = user; }
+  const std::string& user() const { return user_; }
+  const std::string& peer() const { return peer_; }
+  uint64_t id() const { return id_; }
+  std::optional<Challenge>& md5_challenge() { return challenge_; }
+  void request_close() { closing_ = true; }
+  // v4 extension negotiation (facts 6.14)
+  bool ext_list_got = false;
+  bool ext_list_set = false;
+
+  SessionDevices& devices();
+  SessionJobs& jobs();
+
+  // Queue a post to go out after the current reply (session thread).
+  void queue_post(uint32_t code, std::unique_ptr<msg::Body> body);
+  // Send a post now, from any thread. Returns false if the connection is gone.
+  bool send_post(uint32_t code, const msg::Body& body);
+
+  // "session 7 (192.0.2.4:51230)" for log lines.
+  std::string tag() const;
+
+ private:
+  bool handle_record(std::span<const uint8_t> record);
+  bool send(xdr::Header h, const msg::Body* body);
+  void flush_queued_posts();
+  void release_everything();
+
+  ServerContext& ctx_;
+  int fd_;
+  std::string peer_;
+  std::string peer_host_;
+  uint64_t id_;
+  int version_ = kAnnouncedVersion;
+  bool negotiated_ = false;
+  bool authenticated_ = false;
+  bool closing_ = false;
+  std::string user_;
+  std::optional<Challenge> challenge_;
+  unsigned consecutive_bad_ = 0;
+
+  std::mutex send_mutex_;
+  uint32_t next_sequence_ = 1;
+  bool send_failed_ = false;
+
+  std::deque<std::pair<uint32_t, std::unique_ptr<msg::Body>>> queued_posts_;
+  std::unique_ptr<SessionDevices> devices_;
+  std::unique_ptr<SessionJobs> jobs_;
+};
+
+}  // namespace ndmp::server

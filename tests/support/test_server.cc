@@ -1,0 +1,63 @@
+#include "tests/support/test_server.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+
+namespace ndmp::test {
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "ndmpd-test-XXXXXX").string();
+  char* p = ::mkdtemp(tmpl.data());
+  if (!p) throw std::runtime_error("mkdtemp failed");
+  path_ = p;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+TestServer::TestServer(std::function<void(server::Config&)> tune) {
+  server::Config cfg;
+  cfg.listen = {{"127.0.0.1", 0}};
+  cfg.password_file = (dir() / "passwd").string();
+  {
+    std::ofstream pw(cfg.password_file);
+    pw << kUser << ":" << kPassword << "\n";
+  }
+  ::chmod(cfg.password_file.c_str(), 0600);
+  std::filesystem::create_directories(dir() / "export");
+  cfg.exports = {(dir() / "export").string()};
+  cfg.state_dir = (dir() / "state").string();
+  cfg.allow_auth_text = true;
+  if (tune) tune(cfg);
+  server_ = std::make_unique<server::Server>(cfg);
+  std::string err = server_->start();
+  if (!err.empty()) throw std::runtime_error("test server did not start: " + err);
+  port_ = server_->bound_ports().at(0);
+  thread_ = std::thread([this] { server_->serve(); });
+}
+
+TestServer::~TestServer() {
+  server_->stop();
+  thread_.join();
+  server_.reset();
+}
+
+std::unique_ptr<client::Client> TestServer::login(int version) {
+  auto c = std::make_unique<client::Client>();
+  std::string err = c->connect("127.0.0.1", port_);
+  if (err.empty()) err = c->open(version);
+  if (err.empty()) err = c->auth_md5(kUser, kPassword);
+  if (!err.empty()) {
+    ADD_FAILURE() << "login at v" << version << ": " << err;
+    return nullptr;
+  }
+  return c;
+}
+
+}  // namespace ndmp::test

@@ -1,0 +1,51 @@
+// An ndmpd built through the composition root, serving on an ephemeral
+// loopback port inside the test process, with its own temporary password
+// file, export directory and (optionally) emulated library.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "server/server.h"
+#include "tools/client/client.h"
+
+namespace ndmp::test {
+
+inline constexpr const char* kUser = "ndmp";
+inline constexpr const char* kPassword = "s3cret-Pass";
+
+// A fresh temporary directory, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+class TestServer {
+ public:
+  // `tune` may change the configuration before start (auth types, exports...).
+  explicit TestServer(std::function<void(server::Config&)> tune = {});
+  ~TestServer();
+
+  uint16_t port() const { return port_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  server::Server& server() { return *server_; }
+
+  // A client connected, opened at `version` and logged in with MD5.
+  std::unique_ptr<client::Client> login(int version);
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<server::Server> server_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace ndmp::test

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "fmt/format.h"
 #include "server/auth.h"
 #include "tests/support/test_server.h"
 

@@ -1,6 +1,7 @@
 // The connect handshake, authentication, CONFIG and bad input, over loopback
 // against a server built through the composition root.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -268,7 +269,7 @@ TEST(BadInput, TruncatedBodyGetsXdrDecodeErrorAndSessionGoesOn) {
   auto c = s.login(4);
   // TAPE_OPEN with only half of its string: header decodes, body does not.
   auto rec = request_header(100, code::TAPE_OPEN);
-  for (uint8_t b : {0, 0, 0, 10, 'a', 'b'}) rec.push_back(b);
+  for (uint8_t b : std::vector<uint8_t>{0, 0, 0, 10, 97, 98}) rec.push_back(b);
   ASSERT_TRUE(c->send_raw(framed(rec)));
   // The reply to sequence 100 is XDR_DECODE_ERR; a following call still works.
   auto r = c->call(code::CONFIG_GET_HOST_INFO);

@@ -1,0 +1,537 @@
+#include "backup/backup_engine.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+
+namespace ndmp::backup {
+namespace {
+
+constexpr size_t kBlock = 1 << 20;  // data read size and sink write size
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) { reset(); fd = std::exchange(o.fd, -1); }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  void reset() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+FileType type_of(mode_t m) {
+  if (S_ISREG(m)) return FileType::regular;
+  if (S_ISDIR(m)) return FileType::directory;
+  if (S_ISLNK(m)) return FileType::symlink;
+  if (S_ISBLK(m)) return FileType::block_device;
+  if (S_ISCHR(m)) return FileType::char_device;
+  if (S_ISFIFO(m)) return FileType::fifo;
+  if (S_ISSOCK(m)) return FileType::socket;
+  return FileType::other;
+}
+
+Timestamp ts(const timespec& t) { return {t.tv_sec, static_cast<int32_t>(t.tv_nsec)}; }
+
+bool is_inside(const std::string& root, const std::string& path) {
+  if (root == "/") return !path.empty() && path[0] == '/';
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                          path[root.size()] == '/');
+}
+
+// Bytes a file adds to the stream: allocated data (holes are free in pax
+// sparse) rounded to blocks, plus ~3 header blocks (pax x-header + ustar).
+uint64_t estimate_entry(const struct stat& st) {
+  uint64_t data = 0;
+  if (S_ISREG(st.st_mode)) {
+    data = std::min<uint64_t>(st.st_size, static_cast<uint64_t>(st.st_blocks) * 512);
+    data = (data + 511) / 512 * 512;
+  }
+  return data + 3 * 512;
+}
+
+}  // namespace
+
+const char* to_string(FileType t) {
+  switch (t) {
+    case FileType::regular: return "regular";
+    case FileType::directory: return "directory";
+    case FileType::symlink: return "symlink";
+    case FileType::block_device: return "block_device";
+    case FileType::char_device: return "char_device";
+    case FileType::fifo: return "fifo";
+    case FileType::socket: return "socket";
+    case FileType::other: return "other";
+  }
+  return "?";
+}
+
+Status BackupEngine::resolve_source(const std::string& export_root, const std::string& filesystem,
+                                    std::string& resolved) {
+  char buf[PATH_MAX];
+  if (!realpath(export_root.c_str(), buf))
+    return Status::invalid_argument(fmt::format("export root {}: {}", export_root, strerror(errno)));
+  std::string root = buf;
+  // A relative FILESYSTEM is taken relative to the export root.
+  std::string want = (!filesystem.empty() && filesystem[0] == '/') ? filesystem : root + "/" + filesystem;
+  if (!realpath(want.c_str(), buf))
+    return Status::invalid_argument(fmt::format("FILESYSTEM {}: {}", filesystem, strerror(errno)));
+  std::string real = buf;
+  if (!is_inside(root, real))
+    return Status::invalid_argument(
+        fmt::format("FILESYSTEM {} resolves to {}, outside the export root {}", filesystem, real, root));
+  struct stat st{};
+  if (stat(real.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Status::invalid_argument(fmt::format("FILESYSTEM {} is not a directory", filesystem));
+  resolved = real;
+  return Status::ok();
+}
+
+// One backup run: owns the libarchive handles and the reused buffers.
+struct BackupEngine::Run {
+  BackupEngine& eng;
+  std::string source;  // resolved absolute path of FILESYSTEM
+  std::optional<Timestamp> base;
+  dev_t root_dev = 0;
+  bool estimating = false;
+  uint64_t estimate = 0;
+
+  archive* writer = nullptr;
+  archive* disk = nullptr;
+  archive_entry_linkresolver* links = nullptr;
+  archive_entry* entry = nullptr;
+
+  std::vector<std::byte> data;     // file data, read in kBlock pieces
+  std::vector<std::byte> zeros;    // fed for holes and shrunk files
+  std::vector<std::byte> staging;  // coalesces libarchive's small writes
+  size_t staged = 0;
+  uint64_t stream_bytes = 0;       // bytes libarchive has produced = next header offset
+  Status sink_status;
+  Status stop;                     // first fatal reason
+  BackupSummary summary;
+
+  explicit Run(BackupEngine& e) : eng(e) {}
+  ~Run() {
+    if (entry) archive_entry_free(entry);
+    if (links) archive_entry_linkresolver_free(links);
+    if (writer) archive_write_free(writer);
+    if (disk) archive_read_free(disk);
+  }
+
+  void warn(const std::string& text) {
+    ++summary.warnings;
+    log::warn("backup {}: {}", source, text);
+    if (eng.warnings_) eng.warnings_->warning(text);
+  }
+
+  static la_ssize_t write_cb(archive*, void* client, const void* buf, size_t len) {
+    auto* r = static_cast<Run*>(client);
+    if (!r->sink_status) return -1;
+    auto* p = static_cast<const std::byte*>(buf);
+    size_t left = len;
+    while (left > 0) {
+      size_t n = std::min(left, r->staging.size() - r->staged);
+      std::memcpy(r->staging.data() + r->staged, p, n);
+      r->staged += n;
+      p += n;
+      left -= n;
+      if (r->staged == r->staging.size() && !r->flush()) return -1;
+    }
+    r->stream_bytes += len;
+    return static_cast<la_ssize_t>(len);
+  }
+
+  bool flush() {
+    if (staged == 0) return true;
+    sink_status = eng.sink_.write(std::span<const std::byte>(staging.data(), staged));
+    if (!sink_status) return false;
+    eng.add_written(staged);
+    staged = 0;
+    return true;
+  }
+
+  Status archive_failure(const char* what) {
+    if (!sink_status) return sink_status;
+    return Status::io_error(fmt::format("{}: {}", what, archive_error_string(writer) ? archive_error_string(writer) : "?"));
+  }
+
+  Status open() {
+    data.resize(kBlock);
+    zeros.assign(kBlock, std::byte{0});
+    staging.resize(kBlock);
+    writer = archive_write_new();
+    disk = archive_read_disk_new();
+    links = archive_entry_linkresolver_new();
+    entry = archive_entry_new();
+    if (!writer || !disk || !links || !entry) return Status::io_error("out of memory creating archive handles");
+    // Full pax (not pax_restricted): it always records atime/ctime and
+    // sub-second times, which pax_restricted drops unless another field
+    // forces an extended header.
+    archive_write_set_format_pax(writer);
+    // No blocking inside libarchive: every byte reaches write_cb at once, so
+    // stream_bytes before archive_write_header is exactly the header offset.
+    archive_write_set_bytes_per_block(writer, 0);
+    archive_write_set_bytes_in_last_block(writer, 1);
+    archive_entry_linkresolver_set_strategy(links, ARCHIVE_FORMAT_TAR_PAX_INTERCHANGE);
+    archive_read_disk_set_standard_lookup(disk);  // uid/gid -> names
+    archive_read_disk_set_symlink_physical(disk);
+    if (archive_write_open(writer, this, nullptr, write_cb, nullptr) != ARCHIVE_OK)
+      return archive_failure("cannot start the archive");
+    return Status::ok();
+  }
+
+  bool excluded(const std::string& name, const std::string& rel) const {
+    std::string slash_rel = "/" + rel;
+    for (const auto& p : eng.req_.options.excludes) {
+      if (p.find('/') != std::string::npos) {
+        if (fnmatch(p.c_str(), slash_rel.c_str(), FNM_PATHNAME) == 0) return true;
+      } else if (fnmatch(p.c_str(), name.c_str(), 0) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool changed(const struct stat& st) const {
+    if (!base || S_ISDIR(st.st_mode)) return true;
+    return ts(st.st_mtim) >= *base || ts(st.st_ctim) >= *base;
+  }
+
+  Status check_cancel() const {
+    if (eng.cancel_.load()) return Status::aborted("backup aborted");
+    return Status::ok();
+  }
+
+  Status write_data(const std::byte* p, size_t n) {
+    while (n > 0) {
+      la_ssize_t w = archive_write_data(writer, p, n);
+      if (w < 0) return archive_failure("cannot write file data");
+      if (w == 0) return Status::ok();  // entry is full (file grew): cut here
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return Status::ok();
+  }
+
+  Status write_zeros(uint64_t n) {
+    while (n > 0) {
+      if (auto st = check_cancel(); !st) return st;
+      size_t k = static_cast<size_t>(std::min<uint64_t>(n, zeros.size()));
+      if (auto st = write_data(zeros.data(), k); !st) return st;
+      n -= k;
+    }
+    return Status::ok();
+  }
+
+  // Writes exactly `size` logical bytes (holes as zeros, which the pax
+  // writer drops for sparse entries) so the entry always matches its header.
+  Status copy_data(int fd, const std::string& rel, uint64_t size) {
+    std::vector<std::pair<uint64_t, uint64_t>> regions;
+    if (archive_entry_sparse_reset(entry) > 0) {
+      la_int64_t off, len;
+      while (archive_entry_sparse_next(entry, &off, &len) == ARCHIVE_OK)
+        regions.emplace_back(static_cast<uint64_t>(off), static_cast<uint64_t>(len));
+    } else {
+      regions.emplace_back(0, size);
+    }
+    uint64_t pos = 0;
+    for (auto [off, len] : regions) {
+      uint64_t end = std::min(size, off + len);
+      if (off > pos) {
+        if (off >= size) break;
+        if (auto st = write_zeros(off - pos); !st) return st;
+        pos = off;
+      }
+      while (pos < end) {
+        if (auto st = check_cancel(); !st) return st;
+        size_t want = static_cast<size_t>(std::min<uint64_t>(end - pos, data.size()));
+        ssize_t got = pread(fd, data.data(), want, static_cast<off_t>(pos));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+          warn(got == 0 ? fmt::format("/{} shrank to {} bytes while being read; padded with zeros to {}", rel, pos, size)
+                        : fmt::format("/{}: read error at offset {} ({}); rest padded with zeros", rel, pos, strerror(errno)));
+          return write_zeros(size - pos);
+        }
+        if (auto st = write_data(data.data(), static_cast<size_t>(got)); !st) return st;
+        pos += static_cast<uint64_t>(got);
+      }
+    }
+    if (pos < size) return write_zeros(size - pos);
+    return Status::ok();
+  }
+
+  Status write_entry(int fd, const struct stat& st, const std::string& rel, const std::string& name,
+                     uint64_t parent_ino) {
+    if (estimating) {
+      estimate += estimate_entry(st);
+      return Status::ok();
+    }
+    archive_entry_clear(entry);
+    archive_entry_copy_pathname(entry, rel.empty() ? "." : rel.c_str());
+    std::string full = rel.empty() ? source : source + "/" + rel;
+    archive_entry_copy_sourcepath(entry, full.c_str());
+    int r = archive_read_disk_entry_from_file(disk, entry, fd, &st);
+    if (r == ARCHIVE_WARN) {
+      warn(fmt::format("/{}: {}", rel, archive_error_string(disk) ? archive_error_string(disk) : "metadata incomplete"));
+    } else if (r != ARCHIVE_OK) {
+      warn(fmt::format("/{} skipped: {}", rel, archive_error_string(disk) ? archive_error_string(disk) : "cannot read metadata"));
+      ++summary.skipped;
+      return Status::ok();
+    }
+    bool link_entry = false;
+    if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+      archive_entry* e = entry;
+      archive_entry* spare = nullptr;
+      archive_entry_linkify(links, &e, &spare);
+      if (archive_entry_hardlink(entry) != nullptr) {
+        link_entry = true;
+        archive_entry_sparse_clear(entry);
+      }
+    }
+    uint64_t offset = stream_bytes;
+    r = archive_write_header(writer, entry);
+    if (r == ARCHIVE_FATAL) return archive_failure(fmt::format("cannot write header of /{}", rel).c_str());
+    if (r == ARCHIVE_FAILED) {
+      warn(fmt::format("/{} skipped: {}", rel, archive_error_string(writer)));
+      ++summary.skipped;
+      return Status::ok();
+    }
+    if (r == ARCHIVE_WARN) warn(fmt::format("/{}: {}", rel, archive_error_string(writer)));
+
+    FileHistoryEntry fh;
+    fh.path = "/" + rel;
+    fh.name = rel.empty() ? "." : name;
+    fh.parent_inode = parent_ino;
+    fh.stat = {type_of(st.st_mode), static_cast<uint32_t>(st.st_mode & 07777), st.st_uid, st.st_gid,
+               static_cast<uint64_t>(st.st_size), ts(st.st_mtim), ts(st.st_atim), ts(st.st_ctim),
+               static_cast<uint64_t>(st.st_nlink), static_cast<uint64_t>(st.st_ino)};
+    fh.fh_info = offset;
+    eng.set_progress(fh.path, summary.entries);
+    if (eng.history_ && eng.req_.options.history != HistoryMode::none)
+      if (auto s = eng.history_->add(fh); !s) return s;
+
+    if (S_ISREG(st.st_mode) && !link_entry && st.st_size > 0)
+      if (auto s = copy_data(fd, rel, static_cast<uint64_t>(st.st_size)); !s) return s;
+    if (archive_write_finish_entry(writer) == ARCHIVE_FATAL) return archive_failure("cannot finish entry");
+    ++summary.entries;
+    eng.set_progress(fh.path, summary.entries);
+    return Status::ok();
+  }
+
+  Status walk_dir(int dirfd, const std::string& rel, uint64_t dir_ino) {
+    int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
+    if (!d) {
+      if (dup_fd >= 0) ::close(dup_fd);
+      if (!estimating) warn(fmt::format("/{}: cannot list directory: {}", rel, strerror(errno)));
+      return Status::ok();
+    }
+    std::vector<std::string> names;
+    while (dirent* de = readdir(d)) {
+      std::string_view n = de->d_name;
+      if (n != "." && n != "..") names.emplace_back(n);
+    }
+    closedir(d);
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      if (auto st = check_cancel(); !st) return st;
+      std::string child = rel.empty() ? name : rel + "/" + name;
+      if (auto st = visit(dirfd, name, child, dir_ino); !st) return st;
+    }
+    return Status::ok();
+  }
+
+  Status visit(int dirfd, const std::string& name, const std::string& rel, uint64_t parent_ino) {
+    struct stat st{};
+    if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (!estimating) {
+        warn(errno == ENOENT ? fmt::format("/{} vanished before it was archived; skipped", rel)
+                             : fmt::format("/{} skipped: {}", rel, strerror(errno)));
+        ++summary.skipped;
+      }
+      return Status::ok();
+    }
+    if (excluded(name, rel)) {
+      if (!estimating) log::debug("backup {}: /{} excluded", source, rel);
+      return Status::ok();
+    }
+    if (S_ISSOCK(st.st_mode)) {
+      if (!estimating) {
+        log::info("backup {}: /{} is a socket; not archived", source, rel);
+        ++summary.skipped;
+      }
+      return Status::ok();
+    }
+    if (!changed(st)) return Status::ok();
+
+    Fd fd;
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+      int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+      if (S_ISDIR(st.st_mode)) flags |= O_DIRECTORY;
+      // The estimate only needs stat; skip opening regular files there.
+      if (!(estimating && S_ISREG(st.st_mode))) {
+        fd = Fd(openat(dirfd, name.c_str(), flags));
+        if (fd.fd < 0) {
+          if (!estimating) {
+            warn(errno == ENOENT ? fmt::format("/{} vanished before it was archived; skipped", rel)
+                                 : fmt::format("/{} unreadable ({}); skipped", rel, strerror(errno)));
+            ++summary.skipped;
+          }
+          return Status::ok();
+        }
+        struct stat now{};
+        // Replaced between stat and open (e.g. by a symlink or another
+        // file): archive what is there now only if it is the same object.
+        if (fstat(fd.fd, &now) != 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
+          if (!estimating) {
+            warn(fmt::format("/{} was replaced while being archived; skipped", rel));
+            ++summary.skipped;
+          }
+          return Status::ok();
+        }
+        st = now;
+      }
+    }
+    if (auto s = write_entry(fd.fd, st, rel, name, parent_ino); !s) return s;
+    if (S_ISDIR(st.st_mode)) {
+      if (st.st_dev != root_dev) {
+        if (!estimating) log::info("backup {}: /{} is a mount point; not crossing into it", source, rel);
+        return Status::ok();
+      }
+      return walk_dir(fd.fd, rel, static_cast<uint64_t>(st.st_ino));
+    }
+    return Status::ok();
+  }
+
+  // Opens `source` one component at a time below the export root with
+  // O_NOFOLLOW, so a symlink swapped in after resolve_source() is refused.
+  Status open_source(Fd& out) {
+    char buf[PATH_MAX];
+    if (!realpath(eng.req_.export_root.c_str(), buf)) return Status::invalid_argument("export root vanished");
+    std::string root = buf;
+    Fd cur(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (cur.fd < 0) return Status::io_error(fmt::format("cannot open {}: {}", root, strerror(errno)));
+    std::string rest = source.substr(root == "/" ? 1 : root.size());
+    size_t pos = 0;
+    while (pos < rest.size()) {
+      while (pos < rest.size() && rest[pos] == '/') ++pos;
+      size_t end = rest.find('/', pos);
+      if (end == std::string::npos) end = rest.size();
+      if (end == pos) break;
+      std::string comp = rest.substr(pos, end - pos);
+      Fd next(openat(cur.fd, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (next.fd < 0)
+        return Status::invalid_argument(fmt::format("cannot open {} in {} without following a symlink: {}", comp,
+                                                    source, strerror(errno)));
+      cur = std::move(next);
+      pos = end;
+    }
+    out = std::move(cur);
+    return Status::ok();
+  }
+
+  Status walk_all(int root_fd, const struct stat& root_st) {
+    if (auto s = write_entry(root_fd, root_st, "", ".", static_cast<uint64_t>(root_st.st_ino)); !s) return s;
+    return walk_dir(root_fd, "", static_cast<uint64_t>(root_st.st_ino));
+  }
+
+  Status execute() {
+    const auto& opt = eng.req_.options;
+    if (auto s = resolve_source(eng.req_.export_root, opt.filesystem, source); !s) return s;
+    if (eng.req_.state_dir.empty()) {
+      if (opt.level > 0)
+        return Status::invalid_argument(fmt::format("LEVEL={} needs a dumpdates record but no state directory is configured", opt.level));
+      if (opt.update) log::info("backup {}: no state directory configured; dump date not recorded", source);
+    }
+    DumpDates dates(eng.req_.state_dir);
+    if (opt.level > 0)
+      if (auto s = dates.base_for(source, opt.level, base); !s) return s;
+    summary.base_date = base;
+    summary.dump_date = now_realtime();
+
+    Fd root;
+    if (auto s = open_source(root); !s) return s;
+    struct stat root_st{};
+    if (fstat(root.fd, &root_st) != 0) return Status::io_error(fmt::format("cannot stat {}: {}", source, strerror(errno)));
+    root_dev = root_st.st_dev;
+
+    estimating = true;
+    if (auto s = walk_all(root.fd, root_st); !s) return s;
+    estimating = false;
+    estimate += 1024;  // end-of-archive blocks
+    {
+      std::lock_guard lk(eng.progress_mu_);
+      eng.progress_.est_total_bytes = estimate;
+    }
+
+    if (auto s = open(); !s) return s;
+    log::info("backup {}: level {} ({}), estimated {} bytes", source, opt.level,
+              base ? fmt::format("changes since {}.{:09d}", base->sec, base->nsec) : std::string("full"), estimate);
+    if (auto s = walk_all(root.fd, root_st); !s) return s;
+    if (archive_write_close(writer) != ARCHIVE_OK) return archive_failure("cannot end the archive");
+    if (!flush()) return sink_status;
+    summary.bytes_written = stream_bytes;
+
+    if (opt.update && !eng.req_.state_dir.empty())
+      if (auto s = dates.record(source, opt.level, summary.dump_date); !s) return s;
+    summary.env_additions = {{"PATHNAME_SEPARATOR", "/"},
+                             {"LEVEL", std::to_string(opt.level)},
+                             {"DUMP_DATE", std::to_string(summary.dump_date.sec)}};
+    if (base) summary.env_additions.emplace_back("BASE_DATE", std::to_string(base->sec));
+    log::info("backup {}: done, {} entries, {} bytes, {} skipped, {} warnings", source, summary.entries,
+              summary.bytes_written, summary.skipped, summary.warnings);
+    return Status::ok();
+  }
+};
+
+BackupEngine::BackupEngine(BackupRequest request, ByteSink& sink, FileHistorySink* history, WarningSink* warnings)
+    : req_(std::move(request)), sink_(sink), history_(history), warnings_(warnings) {}
+
+BackupEngine::~BackupEngine() = default;
+
+void BackupEngine::cancel() { cancel_.store(true); }
+
+BackupProgress BackupEngine::progress() const {
+  std::lock_guard lk(progress_mu_);
+  return progress_;
+}
+
+void BackupEngine::set_progress(const std::string& path, uint64_t files) {
+  std::lock_guard lk(progress_mu_);
+  progress_.current_path = path;
+  progress_.files_done = files;
+}
+
+void BackupEngine::add_written(uint64_t n) {
+  std::lock_guard lk(progress_mu_);
+  progress_.bytes_written += n;
+}
+
+Status BackupEngine::run(BackupSummary* summary) {
+  Run r(*this);
+  Status s = r.execute();
+  if (!s) log::error("backup {}: stopped: {}", r.source.empty() ? req_.options.filesystem : r.source, s.to_string());
+  if (summary) *summary = r.summary;
+  return s;
+}
+
+}  // namespace ndmp::backup

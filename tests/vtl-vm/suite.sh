@@ -1,0 +1,34 @@
+#!/bin/bash
+# suite.sh - what CTest runs inside the guest:
+#   run.sh -- tests/vtl-vm/suite.sh [DEVICES_SG_TESTS [GTEST_ARGS...]]
+# 1. smoke.sh: the library is there as lsscsi, sg3-utils, mtx and mt see it;
+# 2. the device layer's real-device GoogleTest binary (tests/devices,
+#    devices_sg_tests) over SG_IO, with NDMP_TEST_SG_CHANGER and
+#    NDMP_TEST_SG_TAPE pointing at this guest's /dev/sg nodes (run.sh's
+#    guest-main.sh exports them).
+# Without a binary argument step 2 is skipped, and the skip is printed as the
+# last line so nobody mistakes the run for a full one.  A binary argument
+# that does not exist is a failure, not a skip.
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+rc=0
+
+echo "=== vtl-vm smoke: library as the standard tools see it"
+"$HERE/smoke.sh" || rc=1
+
+skipped=
+if [ $# -eq 0 ]; then
+    skipped="devices_sg_tests: no binary given (target devices_sg_tests is not in this build tree)"
+else
+    bin=$1; shift
+    echo "=== devices_sg_tests over SG_IO: changer $NDMP_TEST_SG_CHANGER, tapes $NDMP_TEST_SG_TAPE"
+    if [ ! -x "$bin" ]; then
+        echo "FAIL - $bin does not exist or is not executable (build it first)"
+        rc=1
+    else
+        "$bin" "$@" || rc=1
+    fi
+fi
+
+[ -z "$skipped" ] || echo "SKIPPED: $skipped"
+exit $rc

@@ -345,6 +345,9 @@ struct BackupEngine::Run {
       if (!estimating) warn(fmt::format("/{}: cannot list directory: {}", rel, strerror(errno)));
       return Status::ok();
     }
+    // The dup shares its file offset with dirfd, which an earlier pass
+    // (the estimate) may have read to the end.
+    rewinddir(d);
     std::vector<std::string> names;
     while (dirent* de = readdir(d)) {
       std::string_view n = de->d_name;

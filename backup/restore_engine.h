@@ -17,7 +17,11 @@
 // What is restored: data (holes stay holes), mode, mtime/atime, xattrs,
 // ACLs, file flags, and uid/gid when running as root (by name when the
 // name exists here, else by number, like tar). Directory modes and times
-// are applied at finish(), after their contents are written.
+// are applied at finish(), after their contents are written. Directories
+// that already exist, including the destination root itself (the "." entry),
+// keep their own mode, owner and times (libarchive's rule for existing
+// directories): a restore must not loosen the permissions of a directory
+// the operator prepared.
 //
 // Selection: with an empty name list everything is restored. Otherwise only
 // entries selected by a name (see nlist.h) are, at their mapped destination,

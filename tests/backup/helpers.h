@@ -1,0 +1,51 @@
+// Small drivers shared by the backup tests: run a backup into memory, list
+// a stream with libarchive, build hand-made (malicious) archives.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "backup/backup_engine.h"
+#include "backup/restore_engine.h"
+#include "memory_streams.h"
+
+namespace ndmp::backup::test {
+
+struct BackupRun {
+  Status status;
+  BackupSummary summary;
+  MemorySink sink;
+  RecordingHistory history;
+  RecordingWarnings warnings;
+};
+
+// Backs up `filesystem` inside `export_root` with extra environment.
+void run_backup(BackupRun& out, const std::string& export_root, const std::string& filesystem,
+                const std::string& state_dir, Env extra = {});
+
+struct Listed {
+  std::string path;
+  int64_t size = 0;
+  unsigned type = 0;  // AE_IF*
+};
+// Entries of `bytes` read from `offset`, at most `max` (0 = all).
+std::vector<Listed> list_stream(const std::vector<std::byte>& bytes, size_t offset = 0, size_t max = 0);
+
+class RecordingReporter : public RestoreReporter {
+ public:
+  void name_result(size_t index, const NlistEntry& e, const NameResult& r) override {
+    results.push_back({index, r});
+  }
+  std::vector<std::pair<size_t, NameResult>> results;
+};
+
+// Builds a pax archive in memory from hand-written entries.
+struct HandEntry {
+  std::string path;
+  unsigned type;            // AE_IFREG, AE_IFDIR, AE_IFLNK
+  std::string content;      // data, or symlink target
+  std::string hardlink;     // non-empty: a hard link entry to this name
+};
+std::vector<std::byte> make_archive(const std::vector<HandEntry>& entries);
+
+}  // namespace ndmp::backup::test

@@ -1,0 +1,86 @@
+// In-memory ends of the data path for tests: a sink that keeps the whole
+// stream, sinks that fail on demand, and a source that replays a stream from
+// any offset in odd-sized pieces (so libarchive's reads never line up with
+// tar blocks by accident).
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "backup/byte_stream.h"
+#include "backup/file_history.h"
+
+namespace ndmp::backup::test {
+
+class MemorySink : public ByteSink {
+ public:
+  Status write(std::span<const std::byte> data) override {
+    bytes.insert(bytes.end(), data.begin(), data.end());
+    ++writes;
+    return Status::ok();
+  }
+  std::vector<std::byte> bytes;
+  size_t writes = 0;
+};
+
+// Accepts `limit` bytes, then fails as a dropped data connection would.
+class FailingSink : public ByteSink {
+ public:
+  explicit FailingSink(size_t limit) : limit_(limit) {}
+  Status write(std::span<const std::byte> data) override {
+    if (taken_ + data.size() > limit_) return Status::connection("peer closed the data connection");
+    taken_ += data.size();
+    return Status::ok();
+  }
+
+ private:
+  size_t limit_;
+  size_t taken_ = 0;
+};
+
+class MemorySource : public ByteSource {
+ public:
+  MemorySource(const std::vector<std::byte>& data, size_t offset = 0, size_t piece = 7777)
+      : data_(data), pos_(offset), piece_(piece) {}
+  Status read(std::span<std::byte> buf, size_t& got) override {
+    got = std::min({buf.size(), piece_, data_.size() - std::min(pos_, data_.size())});
+    if (got) std::memcpy(buf.data(), data_.data() + pos_, got);
+    pos_ += got;
+    return Status::ok();
+  }
+  size_t position() const { return pos_; }
+
+ private:
+  const std::vector<std::byte>& data_;
+  size_t pos_;
+  size_t piece_;
+};
+
+class RecordingHistory : public FileHistorySink {
+ public:
+  Status add(const FileHistoryEntry& e) override {
+    entries.push_back(e);
+    if (on_add) on_add(e);
+    return Status::ok();
+  }
+  const FileHistoryEntry* find(const std::string& path) const {
+    for (const auto& e : entries)
+      if (e.path == path) return &e;
+    return nullptr;
+  }
+  std::vector<FileHistoryEntry> entries;
+  std::function<void(const FileHistoryEntry&)> on_add;
+};
+
+class RecordingWarnings : public WarningSink {
+ public:
+  void warning(std::string_view text) override { lines.emplace_back(text); }
+  bool any_contains(std::string_view needle) const {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+  }
+  std::vector<std::string> lines;
+};
+
+}  // namespace ndmp::backup::test

@@ -101,8 +101,12 @@ CACHE=${NDMP_VTL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ndmpd-vtl}
 mkdir -p "$CACHE" || host_failed "cannot create the cache $CACHE"
 . "$VTL_HERE/host-kernel.sh"
 T0=$EPOCHREALTIME
+# one preparer at a time: parallel runs on a cold cache would unpack over each other
+exec 9> "$CACHE/.lock"
+flock 9 || host_failed "cannot lock $CACHE"
 vtl_kernel_prepare "$CACHE" || host_failed "no kernel for the guest"
 vtl_initramfs_prepare "$CACHE" || host_failed "no initramfs for the guest"
+exec 9>&-
 T_PREP=$EPOCHREALTIME
 
 # ---- per-run control directory, shared with the guest at /vtl

@@ -179,7 +179,18 @@ struct RestoreEngine::Impl {
         return Status::ok();
       }
       int lidx = select(*link);
-      archive_entry_copy_hardlink(e, map(lidx == -1 ? -2 : lidx, *link).c_str());
+      std::string link_target = map(lidx == -1 ? -2 : lidx, *link);
+      struct stat lst{};
+      // Tar stores a hard link's data once, with its first name. Restoring
+      // a later name alone cannot work; say what to ask for instead.
+      if (lstat(link_target.c_str(), &lst) != 0) {
+        std::string why = fmt::format("hard link to /{}, whose data comes first in the archive and was not restored; "
+                                      "restore that name too", *link);
+        warn(fmt::format("{} not restored: {}", shown, why));
+        note_failure(idx, why);
+        return Status::ok();
+      }
+      archive_entry_copy_hardlink(e, link_target.c_str());
     }
     archive_entry_copy_pathname(e, target.c_str());
     int r = archive_write_header(disk, e);

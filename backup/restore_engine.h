@@ -35,6 +35,11 @@
 // engine reads from that header on and stops as soon as the next header is
 // not part of the range's names, so only what is needed is read.
 //
+// Hard links: tar keeps the data with the first name only; a later name is
+// a link entry. Restoring such a name without the first one fails for that
+// name with a reason naming the one to add (GNU tar and bsdtar fail the same
+// way); file history gives every name its own fh_info regardless.
+//
 // Faults: a write error on an entry is reported for its name and the
 // restore goes on; a full destination (ENOSPC, EDQUOT) stops the restore with
 // Status::disk_full after removing the partially written file. A source

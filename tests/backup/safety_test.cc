@@ -1,0 +1,115 @@
+// Malicious archives: nothing outside the destination may change.
+#include <archive_entry.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+#include "tree.h"
+
+namespace ndmp::backup::test {
+namespace {
+
+class Safety : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dst = outer.sub("dst");
+    victim = outer.sub("victim");
+    ASSERT_EQ(mkdir(victim.c_str(), 0755), 0);
+    write_file(victim + "/keep", "original\n");
+    before = snapshot(outer.path());
+  }
+  Status restore(const std::vector<std::byte>& bytes) {
+    RestoreEngine r({dst, {}, std::nullopt}, nullptr, &warn);
+    MemorySource in(bytes);
+    return r.run(in);
+  }
+  // Everything outside dst is as it was.
+  void expect_outside_unchanged() {
+    auto after = snapshot(outer.path());
+    auto want = before;
+    for (auto* m : {&after, &want})
+      for (auto it = m->begin(); it != m->end();)
+        it = (it->first == "dst" || it->first.rfind("dst/", 0) == 0) ? m->erase(it) : std::next(it);
+    want.erase("");
+    after.erase("");
+    auto diffs = diff_snapshots(want, after);
+    for (const auto& d : diffs) ADD_FAILURE() << "outside destination: " << d;
+  }
+  TempDir outer{"safety"};
+  std::string dst, victim;
+  std::map<std::string, NodeInfo> before;
+  RecordingWarnings warn;
+};
+
+TEST_F(Safety, AbsoluteNamesAreRefused) {
+  auto bytes = make_archive({{victim + "/keep", AE_IFREG, "pwned\n", ""},
+                             {victim + "/new", AE_IFREG, "pwned\n", ""},
+                             {"fine", AE_IFREG, "ok\n", ""}});
+  EXPECT_TRUE(restore(bytes));
+  expect_outside_unchanged();
+  EXPECT_EQ(read_file(dst + "/fine"), "ok\n");
+  EXPECT_TRUE(warn.any_contains("refused"));
+}
+
+TEST_F(Safety, DotDotNamesAreRefused) {
+  auto bytes = make_archive({{"../victim/keep", AE_IFREG, "pwned\n", ""},
+                             {"a/../../victim/new", AE_IFREG, "pwned\n", ""},
+                             {"./ok", AE_IFREG, "ok\n", ""}});
+  EXPECT_TRUE(restore(bytes));
+  expect_outside_unchanged();
+  EXPECT_EQ(read_file(dst + "/ok"), "ok\n");
+}
+
+TEST_F(Safety, FileThroughArchivedSymlinkIsRefused) {
+  auto bytes = make_archive({{"esc", AE_IFLNK, victim, ""},
+                             {"esc/keep", AE_IFREG, "pwned\n", ""},
+                             {"esc/new", AE_IFREG, "pwned\n", ""},
+                             {"rel", AE_IFLNK, "../victim", ""},
+                             {"rel/new2", AE_IFREG, "pwned\n", ""}});
+  EXPECT_TRUE(restore(bytes));
+  expect_outside_unchanged();
+  struct stat st{};
+  EXPECT_EQ(lstat((dst + "/esc").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the symlink itself is harmless and restored";
+}
+
+TEST_F(Safety, FileThroughSymlinkAlreadyOnDiskIsRefused) {
+  ASSERT_EQ(mkdir(dst.c_str(), 0755), 0);
+  ASSERT_EQ(symlink(victim.c_str(), (dst + "/planted").c_str()), 0);
+  before = snapshot(outer.path());
+  auto bytes = make_archive({{"planted/keep", AE_IFREG, "pwned\n", ""}});
+  EXPECT_TRUE(restore(bytes));
+  expect_outside_unchanged();
+}
+
+TEST_F(Safety, HardLinksToOutsideAreRefused) {
+  auto bytes = make_archive({{"h1", AE_IFREG, "", victim + "/keep"},
+                             {"h2", AE_IFREG, "", "../victim/keep"},
+                             {"h1", AE_IFREG, "pwned through link\n", ""}});
+  EXPECT_TRUE(restore(bytes));
+  expect_outside_unchanged();
+  struct stat st{};
+  ASSERT_EQ(stat((victim + "/keep").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 1u);
+}
+
+TEST_F(Safety, HardLinkThroughArchivedSymlinkIsRefused) {
+  auto bytes = make_archive({{"esc", AE_IFLNK, victim, ""}, {"h", AE_IFREG, "", "esc/keep"}});
+  EXPECT_TRUE(restore(bytes));
+  expect_outside_unchanged();
+  struct stat st{};
+  ASSERT_EQ(stat((victim + "/keep").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 1u) << "an outside file was linked into the destination";
+}
+
+TEST_F(Safety, ExistingHardLinkToOutsideIsReplacedNotWrittenThrough) {
+  ASSERT_EQ(mkdir(dst.c_str(), 0755), 0);
+  ASSERT_EQ(link((victim + "/keep").c_str(), (dst + "/shared").c_str()), 0);
+  auto bytes = make_archive({{"shared", AE_IFREG, "new content\n", ""}});
+  EXPECT_TRUE(restore(bytes));
+  EXPECT_EQ(read_file(victim + "/keep"), "original\n");
+  EXPECT_EQ(read_file(dst + "/shared"), "new content\n");
+}
+
+}  // namespace
+}  // namespace ndmp::backup::test

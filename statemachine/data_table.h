@@ -1,5 +1,17 @@
 // The DATA machine as data: rows keyed by (state, event, versions).
 //
+//   IDLE      --DATA_LISTEN (v3/v4)-->       LISTEN
+//   IDLE      --DATA_CONNECT (v3/v4)-->      CONNECTED
+//   LISTEN    --peer connected-->            CONNECTED
+//   CONNECTED --START_* (v3/v4)-->           ACTIVE
+//   IDLE      --START_* (v2)-->              ACTIVE
+//   ACTIVE    --tape side paused-->          Paused (internal; ACTIVE on the wire)
+//   Paused    --tape side continued-->       ACTIVE
+//   ACTIVE, Paused --completed, abort, errors-->     HALTED
+//   LISTEN, CONNECTED --abort, errors-->             HALTED
+//                                  (each entry posts NOTIFY_DATA_HALTED)
+//   HALTED    --DATA_STOP-->                 IDLE
+//
 // Sources and choices (facts 6.5, 7.2, 7.4, section 8):
 //  - v2 has no LISTEN/CONNECTED: START_* is legal in IDLE in v2 only (the
 //    request carries the mover address); v3/v4 need CONNECTED.

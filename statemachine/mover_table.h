@@ -1,5 +1,16 @@
 // The MOVER machine as data: rows keyed by (state, event, versions).
 //
+//   IDLE   --MOVER_LISTEN-->                 LISTEN
+//   IDLE   --MOVER_CONNECT (v3/v4)-->        ACTIVE
+//   LISTEN --peer connected-->               ACTIVE
+//   ACTIVE --EOM, EOF, SEEK, EOW
+//            (v2/v3 also media error)-->     PAUSED   posts NOTIFY_MOVER_PAUSED
+//   PAUSED --MOVER_CONTINUE-->               ACTIVE
+//   LISTEN, ACTIVE, PAUSED --abort, close, connection closed/error,
+//            internal error (v4 ACTIVE also media error)-->
+//                                            HALTED   posts NOTIFY_MOVER_HALTED
+//   HALTED --MOVER_STOP-->                   IDLE
+//
 // Sources and choices (facts 6.6, 6.7, 7.3, section 8):
 //  - SET_RECORD_SIZE only in IDLE (SPEC4, illumos; ndmjob's test-mover expects
 //    ILLEGAL_STATE in LISTEN).

@@ -16,7 +16,11 @@ namespace ndmp::backup {
 
 Timestamp now_realtime() {
   timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
+  // The coarse clock is the one the kernel stamps mtime/ctime with. The
+  // precise clock runs up to a tick ahead of it, so a file changed just
+  // after a precise dump date could carry an earlier mtime and be missed
+  // by the next incremental.
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
   return {ts.tv_sec, static_cast<int32_t>(ts.tv_nsec)};
 }
 

@@ -31,6 +31,7 @@ struct Timestamp {
   auto operator<=>(const Timestamp&) const = default;
 };
 
+// Wall-clock time on the clock file timestamps use (CLOCK_REALTIME_COARSE).
 Timestamp now_realtime();
 
 struct DumpDateRecord {

@@ -86,7 +86,12 @@ CdbResult SmcChanger::read_element_status(const CdbCommand& cmd) {
     // No element of that type at or after `start`: SMC-3 asks for 5/21-01.
     return check_condition(sense::invalid_element_address());
   }
-  constexpr size_t kIdLen = 32;
+  // DVCID identifier length: the longest drive identifier, padded to 4 bytes,
+  // so every descriptor of the page has the one length SMC-3 requires.
+  size_t id_len = 0;
+  for (const auto& e : chosen)
+    if (e.type == element_type::data_transfer) id_len = std::max(id_len, e.device_id.size());
+  const size_t kIdLen = (id_len + 3) / 4 * 4;
   std::vector<uint8_t> d(8, 0);
   size_t i = 0;
   while (i < chosen.size()) {

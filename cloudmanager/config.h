@@ -1,0 +1,41 @@
+// The bridge's configuration: a plain struct the composition root fills from
+// ndmpd.conf (keys in ndmpd-cloudmanager(5)). No parsing of files here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cloudmanager/header.h"
+
+namespace ndmp::cm {
+
+// What "not enough space" or no answer to QueryBackupSpaceEnough does.
+enum class SpacePolicy {
+  refuse,  // the backup is refused (space_check answers not_enough / no_answer)
+  warn,    // a warning in the log, and the backup goes on (answers enough)
+  skip,    // no question is asked (answers enough at once)
+};
+
+// "refuse", "warn", "skip"; false for anything else.
+bool parse_space_policy(std::string_view text, SpacePolicy& out);
+const char* to_string(SpacePolicy policy);
+
+struct BridgeConfig {
+  std::string address;                 // cloudmanager.address: host name or IP
+  uint16_t port = 0;                   // cloudmanager.port
+  std::string streamer_uuid;           // cloudmanager.uuid: our identity, required
+  std::string streamer_name;           // cloudmanager.name: shown by the console; host name if empty
+  std::string journal_path;            // cloudmanager.journal: file, required
+  uint64_t journal_max_bytes = 16u << 20;  // cloudmanager.journal_max_bytes
+  std::chrono::milliseconds progress_interval{10'000};  // cloudmanager.progress_interval (s in the conf)
+  SpacePolicy space_policy = SpacePolicy::refuse;        // cloudmanager.space_policy
+  std::chrono::milliseconds space_timeout{5'000};       // cloudmanager.space_timeout, the deadline the server passes
+  std::chrono::milliseconds reconnect_min{500};         // cloudmanager.reconnect_min
+  std::chrono::milliseconds reconnect_max{30'000};      // cloudmanager.reconnect_max
+  std::chrono::milliseconds io_timeout{10'000};         // connect, and wait for each reply
+  int32_t max_body = kDefaultMaxBody;                   // frames from the Cloud Manager
+};
+
+}  // namespace ndmp::cm

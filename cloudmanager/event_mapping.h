@@ -1,0 +1,46 @@
+// Server job events -> Cloud Manager messages (ndmpd extension, commands
+// 2701-2703 in cm_streamer.proto).
+//
+//   JobEventType   command              body
+//   started        ReportJobState       state Started
+//   paused         ReportJobState       state Paused, pause_reason from `reason`
+//   continued      ReportJobState       state Continued
+//   halted         ReportJobState       state Halted, halt_reason from `reason`
+//   progress       ReportJobProgress    bytes, rate, remaining_time
+//   exception      ReportJobException   exception from `reason` (table below)
+//
+// Reason names are the NDMP ones the server uses (job_events.h): pause
+// "EOM" "EOW" "EOF" "SEEK"; halt "SUCCESSFUL" "ABORTED" "INTERNAL_ERROR"
+// "CONNECT_ERROR". Exception reasons the bridge maps onto the spec's
+// Exception codes (anything else is sent as Exception_Normal with `reason`
+// verbatim, because no spec code fits):
+//   "MEDIA_ERROR", "DEVICE_ERROR"  -> StreamerPoolDisabled  (storage pool trouble)
+//   "STORAGE_FULL"                 -> StreamerPoolExceededThreshold
+//   "TARGET_LOST"                  -> ClientTargetLost      (backup target gone)
+//   "SOURCE_LOST"                  -> ClientLocalLost       (source gone)
+//   "PEER_OFFLINE"                 -> ClientOffline         (DMA/peer went away)
+// Unknown pause/halt reasons map to the enums' None and keep `reason` verbatim.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cloudmanager/journal.h"
+#include "cloudmanager/proto/cm_streamer.pb.h"
+#include "server/job_events.h"
+
+namespace ndmp::cm {
+
+wire::Command command_for(server::JobEventType type);
+EntryClass entry_class_for(server::JobEventType type);  // progress or state
+
+wire::JobPauseReason pause_reason_for(std::string_view reason);
+wire::JobHaltReason halt_reason_for(std::string_view reason);
+wire::Exception exception_for(std::string_view reason);
+
+// The serialised body for `event`, stamped with our identity and its journal id.
+std::string event_body(const server::JobEvent& event, const std::string& streamer_uuid,
+                       uint64_t event_id);
+
+}  // namespace ndmp::cm

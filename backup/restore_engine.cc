@@ -216,11 +216,16 @@ struct RestoreEngine::Impl {
           if (!source_status) return source_status;
           return Status::corrupt(fmt::format("reading data of {}: {}", shown, or_unknown(archive_error_string(rd))));
         }
-        if (archive_write_data_block(disk, data, size, offset) < ARCHIVE_WARN)
+        // write_disk reports a failed write(2) as ARCHIVE_WARN with errno
+        // set; a warning without errno is only "too much data, truncated".
+        la_ssize_t w = archive_write_data_block(disk, data, size, offset);
+        if (w < ARCHIVE_WARN || (w == ARCHIVE_WARN && archive_errno(disk) != 0))
           return data_write_failed(target, shown, idx);
       }
     }
-    if (archive_write_finish_entry(disk) < ARCHIVE_WARN) return data_write_failed(target, shown, idx);
+    r = archive_write_finish_entry(disk);
+    if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && archive_errno(disk) != 0))
+      return data_write_failed(target, shown, idx);
     if (idx >= 0) names[static_cast<size_t>(idx)].entries++;
     std::lock_guard lk(mu);
     ++prog.entries_restored;

@@ -60,6 +60,13 @@ std::string_view to_string(DataTransition t) {
   return "?data_transition";
 }
 
+std::optional<DataEvent> data_request_for(uint32_t message) {
+  for (DataEvent e : kAllDataEvents) {
+    if (is_request(e) && static_cast<uint32_t>(e) == message) return e;
+  }
+  return std::nullopt;
+}
+
 uint32_t wire_state(DataState s, int version) {
   if (!is_supported_version(version)) return kNoWireDataState;
   switch (s) {

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace ndmp::sm {
@@ -64,6 +65,10 @@ inline constexpr std::array kAllDataEvents = {
 
 // True for DMA requests (answered with a reply); false for internal events.
 constexpr bool is_request(DataEvent e) { return static_cast<uint32_t>(e) < 0x10000; }
+
+// The request event for an NDMP message code (0x400-0x40B), or nullopt for a
+// code that is not a DATA request, so dispatch never casts an unchecked number.
+std::optional<DataEvent> data_request_for(uint32_t message);
 
 // The name of the change a table row makes; reported with every result so the
 // operator log and tests can say what happened, not only where it ended.

@@ -64,4 +64,11 @@ std::string_view to_string(MoverTransition t) {
   return "?mover_transition";
 }
 
+std::optional<MoverEvent> mover_request_for(uint32_t message) {
+  for (MoverEvent e : kAllMoverEvents) {
+    if (is_request(e) && static_cast<uint32_t>(e) == message) return e;
+  }
+  return std::nullopt;
+}
+
 }  // namespace ndmp::sm

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace ndmp::sm {
@@ -57,6 +58,9 @@ inline constexpr std::array kAllMoverEvents = {
 };
 
 constexpr bool is_request(MoverEvent e) { return static_cast<uint32_t>(e) < 0x10000; }
+
+// The request event for an NDMP message code (0xA00-0xA09), or nullopt.
+std::optional<MoverEvent> mover_request_for(uint32_t message);
 
 enum class MoverTransition : uint32_t {
   rejected = 0,               // no row: the answer is an error, nothing changed

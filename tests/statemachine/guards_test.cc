@@ -106,3 +106,31 @@ TEST(WireValues, ErrorsAreTheNdmpNumbers) {
 
 }  // namespace
 }  // namespace ndmp::sm
+
+namespace ndmp::sm {
+namespace {
+
+TEST(MessageNumbers, RequestsMapFromTheirNdmpMessageCodes) {
+  EXPECT_EQ(data_request_for(0x400), DataEvent::get_state);
+  EXPECT_EQ(data_request_for(0x401), DataEvent::start_backup);
+  EXPECT_EQ(data_request_for(0x407), DataEvent::stop);
+  EXPECT_EQ(data_request_for(0x408), DataEvent::continue_);
+  EXPECT_EQ(data_request_for(0x40A), DataEvent::connect);
+  EXPECT_EQ(data_request_for(0x40B), DataEvent::start_recover_filehist);
+  EXPECT_EQ(data_request_for(0x405), std::nullopt) << "reserved in v2-v4";
+  EXPECT_EQ(data_request_for(0x10000), std::nullopt) << "internal events are not messages";
+  EXPECT_EQ(mover_request_for(0xA00), MoverEvent::get_state);
+  EXPECT_EQ(mover_request_for(0xA06), MoverEvent::read);
+  EXPECT_EQ(mover_request_for(0xA09), MoverEvent::connect);
+  EXPECT_EQ(mover_request_for(0xA0A), std::nullopt);
+  EXPECT_EQ(mover_request_for(0x10005), std::nullopt);
+  for (DataEvent e : kAllDataEvents) {
+    if (is_request(e)) { EXPECT_EQ(data_request_for(static_cast<uint32_t>(e)), e); }
+  }
+  for (MoverEvent e : kAllMoverEvents) {
+    if (is_request(e)) { EXPECT_EQ(mover_request_for(static_cast<uint32_t>(e)), e); }
+  }
+}
+
+}  // namespace
+}  // namespace ndmp::sm

@@ -137,6 +137,8 @@ SpaceAnswer Bridge::space_check(const std::string& job_id, uint64_t estimated_by
       space_requests_.push_back(r);
     }
     wake(wake_fd_);
+  } else {
+    r->finish(SpaceAnswer::no_answer);  // nobody to ask: do not sit out the deadline
   }
   SpaceAnswer answer;
   int64_t free_size;

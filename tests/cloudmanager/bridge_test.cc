@@ -353,6 +353,13 @@ TEST_F(BridgeTest, StrictPolicyRefusesWhenTheCloudManagerIsAway) {
   EXPECT_EQ(bridge.space_check("job-1", 10, 2s), SpaceAnswer::no_answer);
 }
 
+TEST_F(BridgeTest, StrictPolicyRefusesAtOnceWhenTheBridgeIsNotRunning) {
+  BridgeConfig cfg = config();
+  cfg.space_policy = SpacePolicy::refuse;
+  Bridge bridge(cfg);  // never started
+  EXPECT_EQ(bridge.space_check("job-1", 10, 1h), SpaceAnswer::no_answer);
+}
+
 TEST_F(BridgeTest, WarnPolicyGoesOnDespiteNotEnoughSpace) {
   sim_->set_free_space(1000);
   BridgeConfig cfg = config();

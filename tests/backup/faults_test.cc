@@ -48,7 +48,9 @@ class Faults : public ::testing::Test {
 TEST_F(Faults, FileShrinkingAfterItsHeaderIsPaddedAndLogged) {
   BackupRun b;
   b.history.on_add = [&](const FileHistoryEntry& e) {
-    if (e.path == "/b-big") ASSERT_EQ(truncate(src.sub("b-big").c_str(), 1000), 0);
+    if (e.path == "/b-big") {
+      ASSERT_EQ(truncate(src.sub("b-big").c_str(), 1000), 0);
+    }
   };
   ASSERT_TRUE(backup(b, &b.history));
   EXPECT_TRUE(b.warnings.any_contains("shrank")) << "operator must hear about it";
@@ -74,7 +76,9 @@ TEST_F(Faults, FileGrowingAfterItsHeaderIsCutAtTheHeaderSize) {
 TEST_F(Faults, FileVanishingBeforeItIsReachedIsSkippedAndLogged) {
   BackupRun b;
   b.history.on_add = [&](const FileHistoryEntry& e) {
-    if (e.path == "/a-first") ASSERT_EQ(unlink(src.sub("c-victim").c_str()), 0);
+    if (e.path == "/a-first") {
+      ASSERT_EQ(unlink(src.sub("c-victim").c_str()), 0);
+    }
   };
   ASSERT_TRUE(backup(b, &b.history));
   EXPECT_TRUE(b.warnings.any_contains("vanished"));

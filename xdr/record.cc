@@ -34,8 +34,10 @@ RecordReader::Status RecordReader::feed(std::span<const uint8_t> in, size_t& con
         record_.shrink_to_fit();
         return Status::too_large;
       }
+      // No reserve() of the announced length: memory follows the bytes that
+      // actually arrived, so a peer that announces a large fragment and then
+      // goes quiet holds no more than it sent.
       in_fragment_ = true;
-      record_.reserve(record_.size() + fragment_left_);
     }
     const size_t n = std::min(fragment_left_, in.size() - consumed);
     record_.insert(record_.end(), in.begin() + consumed, in.begin() + consumed + n);
@@ -52,13 +54,22 @@ RecordReader::Status RecordReader::feed(std::span<const uint8_t> in, size_t& con
 }
 
 std::vector<uint8_t> RecordReader::take() {
-  if (!complete_) return {};
   std::vector<uint8_t> out;
+  take_into(out);
+  return out;
+}
+
+bool RecordReader::take_into(std::vector<uint8_t>& out) {
+  if (!complete_) {
+    out.clear();
+    return false;
+  }
   out.swap(record_);
+  record_.clear();  // keeps the capacity `out` brought in, for the next record
   complete_ = false;
   fragments_ = 0;
   last_ = false;
-  return out;
+  return true;
 }
 
 void append_record(std::vector<uint8_t>& out, std::span<const uint8_t> record, size_t max_fragment) {

@@ -49,10 +49,16 @@ class RecordReader {
   // Hand over the complete record and reset for the next one. Empty if no
   // record is complete.
   std::vector<uint8_t> take();
+  // Same, swapping buffers with `out` so a session can reuse one allocation
+  // across records. Returns false (and clears `out`) if no record is complete.
+  bool take_into(std::vector<uint8_t>& out);
 
   // True when no byte of a next record has been received (a clean place for EOF).
   bool idle() const;
   size_t max_record() const { return max_record_; }
+  // Memory currently held for the pending record (its buffer's capacity).
+  // Grows with bytes received, never with lengths merely announced.
+  size_t held_bytes() const { return record_.capacity(); }
 
  private:
   size_t max_record_;

@@ -168,6 +168,39 @@ TEST(RecordReader, TruncatedRecordIsNeedMore) {
   EXPECT_FALSE(r.idle());
 }
 
+TEST(RecordReader, TakeIntoSwapsBuffersSoTheyCanBeReused) {
+  const auto a = payload(300), b = payload(20);
+  std::vector<uint8_t> wire;
+  fragment(wire, a, true);
+  fragment(wire, b, true);
+  RecordReader r(1024);
+  std::vector<uint8_t> buf;
+  EXPECT_FALSE(r.take_into(buf));
+  size_t used = 0;
+  ASSERT_EQ(r.feed(wire, used), Status::complete);
+  ASSERT_TRUE(r.take_into(buf));
+  EXPECT_EQ(buf, a);
+  size_t more = 0;
+  ASSERT_EQ(r.feed(std::span(wire).subspan(used), more), Status::complete);
+  ASSERT_TRUE(r.take_into(buf));
+  EXPECT_EQ(buf, b);
+}
+
+TEST(RecordReader, AnAnnouncedFragmentIsNotBufferedBeforeItArrives) {
+  // A peer may announce a fragment up to the cap and then go quiet; the
+  // reader holds only what arrived.
+  RecordReader r(1 << 20);
+  std::vector<uint8_t> head = {0x80, 0x0f, 0x00, 0x00};  // 0xF0000 bytes, last
+  size_t used = 0;
+  EXPECT_EQ(r.feed(head, used), Status::need_more);
+  EXPECT_EQ(r.held_bytes(), 0u);
+  const std::vector<uint8_t> rest(0xF0000, 0x11);
+  EXPECT_EQ(r.feed(std::span(rest).subspan(0, 100), used), Status::need_more);
+  EXPECT_LT(r.held_bytes(), 4096u);
+  EXPECT_EQ(r.feed(std::span(rest).subspan(100), used), Status::complete);
+  EXPECT_EQ(r.take().size(), 0xF0000u);
+}
+
 TEST(AppendRecord, SplitsIntoFragmentsWithTheLastBitOnTheLastOnly) {
   const auto p = payload(10);
   std::vector<uint8_t> out;

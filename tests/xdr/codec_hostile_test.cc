@@ -153,7 +153,9 @@ TEST(HostileInput, MutatedValidMessagesNeverCrash) {
         }
         DecodeResult r = decode(v, m);
         (r.status == DecodeStatus::ok ? decoded_ok : rejected)++;
-        if (r.status == DecodeStatus::ok) ASSERT_NE(r.message.body, nullptr);
+        if (r.status == DecodeStatus::ok) {
+          ASSERT_NE(r.message.body, nullptr);
+        }
       }
     }
   }

@@ -59,8 +59,11 @@ TEST(RecordReader, ByteAtATimeFeedingGivesTheSameRecords) {
     size_t used = 0;
     const Status s = r.feed(std::span(&byte, 1), used);
     EXPECT_EQ(used, 1u);
-    if (s == Status::complete) got.push_back(r.take());
-    else EXPECT_EQ(s, Status::need_more);
+    if (s == Status::complete) {
+      got.push_back(r.take());
+    } else {
+      EXPECT_EQ(s, Status::need_more);
+    }
   }
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0], a);

@@ -125,7 +125,7 @@ struct RestoreEngine::Impl {
     size_t best_len = 0;
     for (size_t i = 0; i < names.size(); ++i) {
       const auto& n = names[i];
-      if (!n.name || !n.dest || !selects(*n.name, path)) continue;
+      if (!n.name || !n.dest || !(req.recursive ? selects(*n.name, path) : *n.name == path)) continue;
       if (best < 0 || n.name->size() > best_len) best = static_cast<int>(i), best_len = n.name->size();
     }
     return best;
@@ -286,7 +286,7 @@ struct RestoreEngine::Impl {
       if (range && !range->scan) {
         bool in = false;
         for (size_t i : range->names)
-          in = in || (names[i].name && selects(*names[i].name, *path));
+          in = in || (names[i].name && (req.recursive ? selects(*names[i].name, *path) : *names[i].name == *path));
         // Past the entries this range was read for (or fh_info pointed at
         // something else): stop reading; the rest is not needed.
         if (!in) {

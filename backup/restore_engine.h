@@ -86,6 +86,9 @@ struct RestoreRequest {
   std::vector<NlistEntry> nlist; // empty = everything
   // Restore uid/gid; default: only when running as root.
   std::optional<bool> restore_owner;
+  // RECURSIVE=n (SPEC4): a directory name restores the directory entry
+  // only, not what lies below it.
+  bool recursive = true;
 };
 
 struct RestoreProgress {

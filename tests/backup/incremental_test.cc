@@ -157,6 +157,16 @@ TEST(Exclude, PatternsDropNamesAndWholeSubtrees) {
   EXPECT_EQ(names_in(b), want);
 }
 
+TEST(History, HistNoneSendsNoFileHistory) {
+  TempDir src("src");
+  write_file(src.sub("f"), "x\n");
+  BackupRun b;
+  run_backup(b, src.path(), src.path(), "", {{"HIST", "n"}, {"UPDATE", "n"}});
+  ASSERT_TRUE(b.status);
+  EXPECT_TRUE(b.history.entries.empty());
+  EXPECT_EQ(list_stream(b.sink.bytes).size(), 2u);
+}
+
 TEST(Source, OutsideTheExportRootIsRefused) {
   TempDir exp("export"), other("other");
   ASSERT_EQ(symlink(other.path().c_str(), exp.sub("escape").c_str()), 0);

@@ -64,6 +64,21 @@ TEST_F(Selective, DirectoryNameSelectsItsSubtreeUnderANewName) {
   EXPECT_EQ(rep.results[0].second.entries, 2u) << "the directory and its one file";
 }
 
+TEST_F(Selective, NonRecursiveDirectoryNameRestoresOnlyTheDirectory) {
+  RecordingReporter rep;
+  RestoreRequest req{dst.path(), {{"/dir/sub", "", kUnknown}}, std::nullopt};
+  req.recursive = false;
+  RestoreEngine r(req, &rep);
+  MemorySource in(b.sink.bytes);
+  ASSERT_TRUE(r.run(in));
+  struct stat st{};
+  ASSERT_EQ(lstat(dst.sub("dir/sub").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_FALSE(exists(dst.sub("dir/sub/exec.sh")));
+  ASSERT_EQ(rep.results.size(), 1u);
+  EXPECT_EQ(rep.results[0].second.entries, 1u);
+}
+
 TEST_F(Selective, PlanGivesOneRangePerOffsetAndFoldsNestedNames) {
   std::vector<NlistEntry> nl = {{"/dir/big.bin", "", fh("/dir/big.bin")},
                                 {"/dir/sub", "", fh("/dir/sub")},

@@ -1,9 +1,13 @@
 // LEVEL / UPDATE with the dump-dates record, and EXCLUDE patterns.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "backup/dump_dates.h"
@@ -165,6 +169,26 @@ TEST(History, HistNoneSendsNoFileHistory) {
   ASSERT_TRUE(b.status);
   EXPECT_TRUE(b.history.entries.empty());
   EXPECT_EQ(list_stream(b.sink.bytes).size(), 2u);
+}
+
+TEST(Walk, StaysOnTheSourceFilesystem) {
+  TempDir src("src");
+  ASSERT_EQ(mkdir(src.sub("mnt").c_str(), 0755), 0);
+  if (mount("tmpfs", src.sub("mnt").c_str(), "tmpfs", 0, "size=1m") != 0) {
+    fprintf(stderr, "SKIPPED: cannot mount tmpfs (%s); one-filesystem walk untested\n", strerror(errno));
+    GTEST_SKIP() << "needs mount (root with CAP_SYS_ADMIN)";
+  }
+  struct Unmount {
+    std::string p;
+    ~Unmount() { umount2(p.c_str(), MNT_DETACH); }
+  } unmount{src.sub("mnt")};
+  write_file(src.sub("mnt/other-fs"), "x\n");
+  write_file(src.sub("here"), "y\n");
+  BackupRun b;
+  run_backup(b, src.path(), src.path(), "", {{"UPDATE", "n"}});
+  ASSERT_TRUE(b.status);
+  std::set<std::string> want = {"/", "/here", "/mnt"};
+  EXPECT_EQ(names_in(b), want) << "mount point archived as a directory, not entered";
 }
 
 TEST(Source, OutsideTheExportRootIsRefused) {

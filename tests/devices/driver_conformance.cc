@@ -103,7 +103,9 @@ TEST_P(DriverConformance, ChangerElementMapMatchesElementStatus) {
   EXPECT_EQ(count(ElementType::data_transfer), map->data_transfer_count);
   EXPECT_EQ(count(ElementType::import_export), map->import_export_count);
   for (const auto& e : *all)
-    if (e.full && e.type == ElementType::storage) EXPECT_FALSE(e.volume_tag.empty()) << "barcode of slot " << e.address;
+    if (e.full && e.type == ElementType::storage) {
+      EXPECT_FALSE(e.volume_tag.empty()) << "barcode of slot " << e.address;
+    }
   auto drives = changer_->read_element_status(ElementType::data_transfer);
   ASSERT_TRUE(drives.ok());
   EXPECT_EQ(drives->size(), size_t(map->data_transfer_count));

@@ -35,6 +35,7 @@ struct RigParam {
   std::function<std::unique_ptr<Rig>()> make;
 };
 
+inline void PrintTo(const RigParam& p, std::ostream* os) { *os << p.name; }
 inline std::string rig_name(const testing::TestParamInfo<RigParam>& i) { return i.param.name; }
 
 class DriverConformance : public testing::TestWithParam<RigParam> {

@@ -127,6 +127,13 @@ TEST(HostileInput, TrailingBytesAfterACompleteBodyAreIgnored) {
   EXPECT_EQ(dynamic_cast<ConnectOpenRequest&>(*r.message.body).protocol_version, 3);
 }
 
+TEST(Interop, NdmjobStyleSetExtListDecodesAsAnEmptySelection) {
+  // ndmjob's ndmp4.x: error (0), then class_list<> of {class_id, versions<>}.
+  DecodeResult r = decode(4, request(code::CONFIG_SET_EXT_LIST, {0, 1, 0x2001, 1, 1}));
+  ASSERT_EQ(r.status, DecodeStatus::ok);
+  EXPECT_TRUE(dynamic_cast<ConfigSetExtListRequest&>(*r.message.body).selections.empty());
+}
+
 TEST(HostileInput, OutOfRangeEnumValuesAreCarriedForTheHandlerToReject) {
   DecodeResult r = decode(4, request(code::TAPE_OPEN, {1, 0x41000000, 77}));
   ASSERT_EQ(r.status, DecodeStatus::ok);

@@ -22,8 +22,12 @@ struct Config {
   bool allow_auth_text = false;  // clear-text passwords: off unless asked for
   bool allow_auth_md5 = true;
   std::vector<std::string> exports;    // directories a DMA may back up or restore into
-  std::string library_dir;             // emulated tape library ("" = none)
-  std::vector<std::string> sg_devices; // "name=/dev/sgN" real devices named by the operator
+  std::string library_dir;             // emulated tape library ("" = none); created if absent
+  unsigned library_drives = 2;         // shape of a library created at first start
+  unsigned library_slots = 10;
+  unsigned library_mailslots = 1;
+  uint64_t library_tape_mib = 1024;
+  std::string library_barcode_prefix = "NDM";  // tapes NDM001L6.. fill every slot
   bool discover_devices = false;       // also offer tape drives/changers found in sysfs
   std::string state_dir = "/var/lib/ndmpd";
   std::string log_level = "info";

@@ -9,7 +9,8 @@
 
 #include "server/auth.h"
 #include "server/config.h"
-#include "server/device_registry.h"
+#include "devices/emulated/library.h"
+#include "devices/inventory.h"
 #include "server/job_events.h"
 
 namespace ndmp::server {
@@ -27,7 +28,10 @@ struct ServerContext {
   UserTable users;
   FailureBrake brake;
   HostIdentity host;
-  DeviceRegistry devices;
+  // The only devices a DMA can open: the emulated library's and (when
+  // enabled) those discovered in sysfs. Opening is exclusive across sessions.
+  std::shared_ptr<dev::emu::Library> library;
+  std::unique_ptr<dev::Inventory> inventory;
   JobEventSink* jobs = nullptr;        // optional observer (Cloud Manager bridge)
   std::atomic<uint64_t> next_session_id{1};
   std::atomic<uint32_t> live_sessions{0};

@@ -191,7 +191,8 @@ bool Session::handle_record(std::span<const uint8_t> record) {
 
   const DispatchEntry* entry = find_handler(h.code);
   Reply reply;
-  const uint8_t vbit = static_cast<uint8_t>(1u << v);
+  // Version 0 is the handshake subset (facts 1.4), identical in every version.
+  const uint8_t vbit = v == 0 ? kAllVersions : static_cast<uint8_t>(1u << v);
   if (!entry || !(entry->versions & vbit)) {
     log::warn("{}: {} is not served in NDMP v{}; replying NDMP_NOT_SUPPORTED_ERR", tag(), msg::code_name(h.code), v);
     reply = Reply::header(msg::Error::not_supported);
@@ -220,7 +221,6 @@ void Session::release_everything() {
   // A DMA that vanishes must not leave a job running or a drive locked (SPEC4 3.4.1).
   jobs_->shutdown(*this);
   devices_->close_all(*this);
-  ctx_.devices.release_all(id_);
 }
 
 }  // namespace ndmp::server

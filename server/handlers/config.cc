@@ -146,21 +146,22 @@ Reply fs_info(Session& s, const msg::Empty&) {
   return Reply::of(std::move(r));
 }
 
-std::vector<msg::DeviceInfo> device_infos(Session& s, bool tapes) {
+std::vector<msg::DeviceInfo> device_infos(Session& s, dev::DeviceKind kind) {
   // One device_info per model, listing every device of that model (SPEC4 3.2.6).
   std::map<std::string, msg::DeviceInfo> by_model;
-  for (const auto& d : s.ctx().devices.list()) {
-    if (d.is_tape != tapes) continue;
+  for (const auto& d : s.ctx().inventory->devices()) {
+    if (d.kind != kind) continue;
     std::string model = d.vendor.empty() ? d.model : d.vendor + " " + d.model;
     auto& info = by_model[model];
     info.model = model;
     msg::DeviceCapability cap;
     cap.device = d.name;
-    cap.attr = 0;  // our tape devices neither rewind nor unload on close
-    if (tapes) cap.capability.push_back({"EXECUTE_CDB", "t"});
+    // Tapes rewind on close (TAPE_ATTR_REWIND, tape_service.cc); nothing unloads.
+    cap.attr = kind == dev::DeviceKind::tape ? 0x1 : 0;
+    if (kind == dev::DeviceKind::tape) cap.capability.push_back({"EXECUTE_CDB", "t"});
     if (!d.serial.empty()) cap.capability.push_back({"SERIAL_NUMBER", d.serial});
     if (!d.revision.empty()) cap.capability.push_back({"REVISION", d.revision});
-    cap.capability.push_back({"ORIGIN", d.origin});
+    cap.capability.push_back({"ORIGIN", d.sg_path.empty() ? dev::to_string(d.origin) : d.sg_path});
     info.caplist.push_back(std::move(cap));
   }
   std::vector<msg::DeviceInfo> out;
@@ -170,13 +171,13 @@ std::vector<msg::DeviceInfo> device_infos(Session& s, bool tapes) {
 
 Reply tape_info(Session& s, const msg::Empty&) {
   auto r = std::make_unique<msg::ConfigGetTapeInfoReply>();
-  r->devices = device_infos(s, true);
+  r->devices = device_infos(s, dev::DeviceKind::tape);
   return Reply::of(std::move(r));
 }
 
 Reply scsi_info(Session& s, const msg::Empty&) {
   auto r = std::make_unique<msg::ConfigGetScsiInfoReply>();
-  r->devices = device_infos(s, false);
+  r->devices = device_infos(s, dev::DeviceKind::changer);
   return Reply::of(std::move(r));
 }
 

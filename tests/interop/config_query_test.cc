@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/utsname.h>
 
+#include "fmt/format.h"
 #include "tests/interop/ndmjob_runner.h"
 #include "tests/support/test_server.h"
 

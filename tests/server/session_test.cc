@@ -242,13 +242,13 @@ TEST(Dispatch, UnknownAndV1MessagesAreNotSupported) {
   test::TestServer s;
   auto c = s.login(4);
   for (uint32_t cd : {0x306u, 0x408u, 0x8000u, 0xF000u}) {
-    auto r = c->call(cd);
+    auto r = c->call_raw(cd, {});
     ASSERT_TRUE(r.ok) << std::hex << cd;
     EXPECT_EQ(r.header.error, Error::not_supported) << std::hex << cd;
   }
   // A message that exists only in another version.
   auto v2 = s.login(2);
-  EXPECT_EQ(v2->call(code::CONFIG_GET_SERVER_INFO).header.error, Error::not_supported);
+  EXPECT_EQ(v2->call_raw(code::CONFIG_GET_SERVER_INFO, {}).header.error, Error::not_supported);
 }
 
 std::vector<uint8_t> framed(const std::vector<uint8_t>& rec) {

@@ -221,6 +221,32 @@ CallResult Client::call(uint32_t code, const msg::Body& request) {
     r.failure = fmt::format("cannot send {}", msg::code_name(code));
     return r;
   }
+  return wait_reply(code, seq);
+}
+
+CallResult Client::call_raw(uint32_t code, const std::vector<uint8_t>& body_xdr) {
+  CallResult r;
+  // The header through the codec (a reply-less header encodes for any code), then the raw body.
+  xdr::Header h;
+  h.sequence = next_seq_++;
+  h.time_stamp = static_cast<uint32_t>(std::time(nullptr));
+  h.type = xdr::MessageType::request;
+  h.code = code;
+  std::vector<uint8_t> rec;
+  for (uint32_t w : {h.sequence, h.time_stamp, 0u, code, 0u, 0u})
+    for (int i = 3; i >= 0; --i) rec.push_back(static_cast<uint8_t>(w >> (8 * i)));
+  rec.insert(rec.end(), body_xdr.begin(), body_xdr.end());
+  std::vector<uint8_t> framed;
+  xdr::append_record(framed, rec);
+  if (!send_raw(framed)) {
+    r.failure = "cannot send";
+    return r;
+  }
+  return wait_reply(code, h.sequence);
+}
+
+CallResult Client::wait_reply(uint32_t code, uint32_t seq) {
+  CallResult r;
   for (;;) {
     std::vector<uint8_t> rec;
     std::string why;

@@ -62,6 +62,10 @@ class Client {
                                         std::chrono::milliseconds timeout = std::chrono::seconds(30));
   std::deque<xdr::Message>& queued_posts() { return posts_; }
 
+  // Sends a request whose body is given as already-encoded XDR bytes (for
+  // codes this version has no codec for, or deliberately bad bodies) and
+  // waits for the reply.
+  CallResult call_raw(uint32_t code, const std::vector<uint8_t>& body_xdr);
   // For tests: raw bytes onto the socket, and the raw fd.
   bool send_raw(const std::vector<uint8_t>& bytes);
   int fd() const { return fd_; }
@@ -70,6 +74,7 @@ class Client {
 
  private:
   bool send_message(xdr::MessageType type, uint32_t code, const msg::Body* body, uint32_t& seq_out);
+  CallResult wait_reply(uint32_t code, uint32_t seq);
   // Reads one record (waiting up to timeout); false on timeout/EOF/error.
   bool read_record(std::vector<uint8_t>& out, std::chrono::milliseconds timeout, std::string& why);
 

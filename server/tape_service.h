@@ -1,0 +1,77 @@
+// NDMP tape semantics over the SSC driver, shared by the TAPE interface and
+// the MOVER (which writes and reads the same open tape).
+//
+// The rules it adds to plain SSC (SPEC4 3.4, facts 6.4):
+//  - Early warning: the WRITE that enters the zone succeeds (NO_ERR); the
+//    next WRITE fails with EOM_ERR and count 0; writes after that succeed
+//    again until physical end of medium (IO_ERR).
+//  - Implicit file mark: after data was written with no file mark following,
+//    TAPE_CLOSE, MTIO REW and MTIO OFF first write one file mark. (SPEC4 asks
+//    it of every MTIO but EOF/TUR; ndmjob's test-tape expects spacing not to
+//    write one, and a DMA that spaces over fresh data means the data.)
+//  - READ at a file mark returns EOF_ERR; v4 leaves the tape on the BOT side
+//    of the mark so the DMA sees it again, v2/v3 after it, as the drive does.
+//    End of data is EOF_ERR in v2/v3 and EOM_ERR in v4 (ndmjob's test-tape).
+//  - FSR/BSR: v4 stops at a file mark without crossing it; v2/v3 cross it.
+//
+// Threads: owned by one session; the mover thread uses it only while the
+// session's tape interface is locked out (mover ACTIVE => DEVICE_BUSY).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "devices/tape_drive.h"
+#include "devices/transport.h"
+#include "xdr/model.h"
+
+namespace ndmp::server {
+
+struct TapeIo {
+  msg::Error error = msg::Error::no_err;
+  uint32_t count = 0;  // bytes written/read, or MTIO residual
+  std::string why;     // operator text when error != no_err
+};
+
+class TapeService {
+ public:
+  TapeService(std::string name, std::unique_ptr<dev::Transport> transport, msg::TapeOpenMode mode,
+              uint32_t max_record);
+  ~TapeService();
+
+  // TAPE_OPEN checks: a medium unless raw, write-enabled unless read mode.
+  msg::Error open_checks(std::string& why);
+
+  const std::string& name() const { return name_; }
+  msg::TapeOpenMode mode() const { return mode_; }
+  bool writable() const { return mode_ != msg::TapeOpenMode::read; }
+
+  TapeIo write(std::span<const uint8_t> record);
+  // Reads one record into `out` (at most `count` bytes; excess discarded).
+  TapeIo read(uint32_t count, std::vector<uint8_t>& out, int version);
+  TapeIo mtio(msg::MtioOp op, uint32_t count, int version);
+  // The implicit file mark, then release. Returns the error of that write.
+  TapeIo close();
+  msg::TapeGetStateReply state(int version);
+
+  dev::TapeDrive& drive() { return drive_; }
+  dev::Transport& transport() { return *transport_; }
+  bool wrote_since_filemark() const { return dirty_; }
+
+ private:
+  TapeIo implicit_filemark();
+
+  std::string name_;
+  std::unique_ptr<dev::Transport> transport_;
+  dev::TapeDrive drive_;
+  msg::TapeOpenMode mode_;
+  uint32_t max_record_;
+  bool dirty_ = false;       // data written and no file mark since
+  bool eom_pending_ = false; // early warning seen: the next write reports EOM
+  bool last_error_ = false;  // TAPE_STATE_ERROR flag: previous op had a media error
+  std::vector<uint8_t> buffer_;  // reused read buffer (>= 2x max record: see tgt note in tape_drive.h)
+};
+
+}  // namespace ndmp::server

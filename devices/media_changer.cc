@@ -109,17 +109,35 @@ StatusOr<std::vector<ElementStatus>> parse_element_status(std::span<const uint8_
 }
 
 StatusOr<std::vector<ElementStatus>> MediaChanger::read_element_status(ElementType type) {
+  if (type == ElementType::all) {
+    // One query per type, as mtx does: tgt's all-types answer declares a
+    // transport descriptor longer than the bytes it sends, which shifts every
+    // page after it (seen in the vtl-vm guest). A type the device rejects
+    // (5/21-01, 5/24-00: it has none) contributes no elements.
+    std::vector<ElementStatus> all;
+    for (ElementType t : {ElementType::transport, ElementType::storage, ElementType::import_export,
+                          ElementType::data_transfer}) {
+      auto part = read_element_status(t);
+      if (!part.ok()) {
+        if (part.status().is(Category::illegal_request)) continue;
+        return part.status();
+      }
+      all.insert(all.end(), part->begin(), part->end());
+    }
+    return all;
+  }
   std::vector<uint8_t> buf(64 * 1024);
-  bool dvcid = true;
+  // DVCID only where it means something (drives); older changers reject it.
+  bool dvcid = type == ElementType::data_transfer;
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::array<uint8_t, 12> cdb{op::read_element_status, uint8_t(0x10 | uint8_t(type)), 0, 0, 0xff, 0xff,
                                 uint8_t(dvcid ? 0x01 : 0), 0, 0, 0, 0, 0};
     be::put24(cdb, 7, uint32_t(buf.size()));
     std::fill(buf.begin(), buf.end(), 0);
     CdbResult r = t_.execute(CdbCommand::in(cdb, buf, kShort));
-    Status s = Status::from_result(r, "READ ELEMENT STATUS on " + t_.describe());
+    Status s = Status::from_result(r, fmt::format("READ ELEMENT STATUS ({}) on {}", to_string(type), t_.describe()));
     if (s.is(Category::illegal_request) && dvcid && s.sense() && s.sense()->asc == 0x24) {
-      dvcid = false;  // an older changer without DVCID: ask again without it
+      dvcid = false;  // a changer without DVCID: ask again without it
       continue;
     }
     if (!s) return s;

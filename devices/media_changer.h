@@ -50,8 +50,9 @@ class MediaChanger {
   Status test_unit_ready();
   StatusOr<ElementAddressAssignment> element_address_assignment();
   // READ ELEMENT STATUS with VOLTAG (and DVCID for drives) for one type, or
-  // ElementType::all for every element. A device that rejects DVCID (5/24-00)
-  // is asked again without it.
+  // ElementType::all for every element — issued as one query per type, as
+  // mtx does, because tgt's all-types answer is malformed. A device that
+  // rejects DVCID (5/24-00) is asked again without it.
   StatusOr<std::vector<ElementStatus>> read_element_status(ElementType type = ElementType::all);
   // MOVE MEDIUM. `transport_element` 0 lets the device pick its default robot.
   Status move_medium(uint16_t from, uint16_t to, uint16_t transport_element = 0);

@@ -279,9 +279,17 @@ StatusOr<TapeDrive::SpaceResult> TapeDrive::space(SpaceCode code, int32_t count)
   // Residual: magnitude of requested - spaced. Drives differ on the sign for
   // reverse spacing (SSC-4 says "requested minus actual"); the magnitude is
   // what both agree on.
+  bool resid_known = true;
   if (!s) {
     out.stopped = s.category();
-    out.resid = last_sense_ && last_sense_->info_valid ? std::llabs(last_sense_->info) : std::llabs(count);
+    resid_known = last_sense_ && last_sense_->info_valid;
+    out.resid = resid_known ? std::llabs(last_sense_->info) : std::llabs(count);
+  }
+  if (!resid_known) {
+    // Stopped without saying how far it got (tgt sends no INFORMATION):
+    // the position is unknown until BOT.
+    lose_position();
+    return out;
   }
   const int64_t dir = count < 0 ? -1 : 1;
   const int64_t spaced = dir * (std::llabs(count) - out.resid);

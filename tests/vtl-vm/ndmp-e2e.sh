@@ -9,9 +9,12 @@
 # What a user would check, in order:
 #   discovery   CONFIG_GET_TAPE_INFO / SCSI_INFO (ndmjob -q, v3 and v4) list
 #               both tgt drives and the changer with vendor, model and serial
-#   robot       ndmjob's robot query shows the barcodes; load, label, list
-#               labels, unload through ndmpd, each confirmed by mtx afterwards
+#   robot       ndmjob's robot query shows the element map and barcodes; load
+#               and unload through ndmpd, each confirmed by mtx afterwards;
+#               label and list labels
 #   tape        ndmjob -o test-tape against a tgt drive
+# Where tgt 1.0.85 lacks something the check is an "xfail" that names the gap
+# (README.md), and turns into XPASS the day the gap is gone.
 # ndmjob's exit status says nothing about success (NOTES section 1), so each
 # check reads its output: "Operation complete" without "had problems".
 set -u
@@ -37,7 +40,13 @@ vtl_check "ndmpd with sysfs discovery listens on 127.0.0.1:10000" vtl_wait_tcp 1
 
 agent() { echo "127.0.0.1:10000/$1m,ndmp,$PW"; }
 # ndmjob ARGS...: run the DMA with the shim, output in $E2E/last.out
-ndmjob() { LD_PRELOAD=$SHIM timeout 300 "$NDMJOB" "$@" > "$E2E/last.out" 2>&1; }
+ndmjob() {
+    LD_PRELOAD=$SHIM timeout 300 "$NDMJOB" "$@" > "$E2E/last.out" 2>&1
+    local rc=$?
+    # job modes exit 0 even on failure; anything else (a crash, a timeout) is shown
+    [ $rc -eq 0 ] || [ $rc -eq 1 ] || { echo "ndmjob exited $rc; its last lines:"; tail -n 12 "$E2E/last.out"; }
+    return $rc
+}
 # has TEXT...: every TEXT occurs in the last ndmjob output
 has() {
     local t
@@ -56,48 +65,70 @@ IDENTITIES=("IBM ULT3580-TD6" "STK L700" "NDMPCHG000")
 for ((i = 0; i < VTL_DRIVES; i++)); do s=VTL_DRIVE${i}_SERIAL; IDENTITIES+=("${!s}"); done
 for v in 4 3; do
     vtl_check "v$v: ndmjob -q lists models and serials: ${IDENTITIES[*]}" \
-        eval 'ndmjob -q -D "$(agent $v)" && has "${IDENTITIES[@]}"'
+        eval 'ndmjob -q -T "$(agent $v)" -R "$(agent $v)" && has "${IDENTITIES[@]}"'
 done
 # the names a DMA uses for the devices, from the v4 answer
-ndmjob -q -D "$(agent 4)"
+ndmjob -q -T "$(agent 4)" -R "$(agent 4)"
 TAPE0=$(grep -oE '\btape[0-9]+\b' "$E2E/last.out" | head -n1)
 CHANGER=$(grep -oE '\bchanger[0-9]+\b' "$E2E/last.out" | head -n1)
 echo "  device names: tape ${TAPE0:=tape0}, changer ${CHANGER:=changer0}"
 
 echo "# robot through ndmpd (SCSI interface) on $VTL_CHANGER_SG"
 R=(-R "$(agent 4)" -r "$CHANGER")
-T=(-T "$(agent 4)" -f "$TAPE0" -o "tape-addr=$VTL_DRIVE_FIRST")
+T=(-T "$(agent 4)" -f "$TAPE0")
 S1=$VTL_SLOT_FIRST S2=$((VTL_SLOT_FIRST + 1))
 FIRST=${VTL_BARCODES%% *}
-vtl_check "robot query shows the barcodes" eval 'ndmjob -q "${R[@]}" && has $VTL_BARCODES'
+vtl_check "robot query: element map from MODE SENSE through ndmpd" eval '
+    ndmjob -q "${R[@]}" && has "slots $VTL_SLOTS@$VTL_SLOT_FIRST  drive $VTL_DRIVES@$VTL_DRIVE_FIRST  arm 1@$VTL_PICKER  i/e $VTL_IE@$VTL_IE_FIRST"'
+# ndmjob asks READ ELEMENT STATUS for all element types at once, and tgt
+# 1.0.85 lays that answer out with overlapping pages (README); ndmpd passes
+# the DMA's CDB through unchanged, as it must
+vtl_xfail "robot query: element status lists the barcodes" \
+    "tgt 1.0.85 garbles READ ELEMENT STATUS for all element types (per-type requests are right)" \
+    eval 'ndmjob -q "${R[@]}" && has $VTL_BARCODES'
 vtl_check "load slot $S1 into drive $VTL_DRIVE_FIRST" eval '
     ndmjob -v -o load=$S1 -o tape-addr=$VTL_DRIVE_FIRST "${R[@]}" && completed &&
     mtx_shows "Data Transfer Element 0:Full \(Storage Element 1 Loaded\):VolumeTag = $FIRST"'
 vtl_check "unload drive $VTL_DRIVE_FIRST back to slot $S1" eval '
     ndmjob -v -o unload=$S1 -o tape-addr=$VTL_DRIVE_FIRST "${R[@]}" && completed &&
     mtx_shows "Storage Element 1:Full :VolumeTag=$FIRST"'
-vtl_check "label the tapes in slots $S1 and $S2 through $TAPE0 (init-labels)" eval '
-    ndmjob -v -o init-labels "${T[@]}" "${R[@]}" -m VTL001@$S1 -m VTL002@$S2 && completed'
-vtl_check "read the labels back (ndmjob -l)" eval '
-    ndmjob -v -l "${T[@]}" "${R[@]}" -m @$S1 -m @$S2 && has "VTL001@$S1" "VTL002@$S2"'
+# init-labels and -l read the element status the same way; ndmjob then dies
+# of SIGSEGV right after the third CDB (the garbled READ ELEMENT STATUS),
+# before printing anything (ndmpd.log shows the session end there)
+vtl_xfail "label the tapes in slots $S1 and $S2 through $TAPE0 (init-labels)" \
+    "ndmjob crashes on tgt's garbled all-types READ ELEMENT STATUS" \
+    eval 'ndmjob -v -o init-labels "${T[@]}" "${R[@]}" -m VTL001@$S1 -m VTL002@$S2 && completed'
+vtl_xfail "read the labels back (ndmjob -l)" \
+    "ndmjob crashes on tgt's garbled all-types READ ELEMENT STATUS" \
+    eval 'ndmjob -v -l "${T[@]}" "${R[@]}" -m @$S1 -m @$S2 && has "VTL001@$S1" "VTL002@$S2"'
 vtl_check "drive 0 is empty again after the label jobs" mtx_shows "Data Transfer Element 0:Empty"
 
 echo "# tape through ndmpd (TAPE interface): ndmjob -o test-tape on $TAPE0"
 mtx -f "$VTL_CHANGER_SG" load 3 0 > /dev/null
 vtl_retry 10 mt -f "$VTL_DRIVE0_NST" status > /dev/null 2>&1
 # test-tape prints one "Test ... Passed/Failed/Almost" line per step (with -v -v)
-# and stops at the first step that is not Passed
-test_tape() {
+# and stops at the first step that is not Passed.  tgt 1.0.85 answers SPACE
+# at end of data with NO SENSE + EOD and no VALID information field (a real
+# drive gives BLANK CHECK with the residual), so no server can report the
+# residual that step T-BWR #3 expects: that step is the named gap, and the
+# check is that every step before it passes.
+TGT_SPACE_GAP='T-BWR #3 -- Failed NDMP[34]_TAPE_MTIO/NDMP9_NO_ERR Residual incorrect, got 0 expected 100'
+test_tape_until_gap() {
     ndmjob -v -v -o test-tape -T "$(agent $1)" -f "$TAPE0"
-    local rc=$? passed bad
-    passed=$(grep -c 'Passed' "$E2E/last.out")
-    bad=$(grep -E '^.*Test .*(Failed|Almost)' "$E2E/last.out")
+    local passed bad
+    passed=$(grep -c -- '-- Passed' "$E2E/last.out")
+    bad=$(grep -E 'Test .*(Failed|Almost)' "$E2E/last.out" | grep -vE "$TGT_SPACE_GAP")
     echo "$passed steps passed"
     # a suite that never connected prints no step at all and still exits 0
-    [ $rc -eq 0 ] && [ -z "$bad" ] && [ "$passed" -gt 0 ] && ! grep -q '"err ' "$E2E/last.out" ||
+    [ -z "$bad" ] && [ "$passed" -gt 0 ] && ! grep -q '"err ' "$E2E/last.out" ||
         { echo "$bad"; tail -n 15 "$E2E/last.out"; return 1; }
 }
-for v in 4 3; do vtl_check "v$v: test-tape" test_tape $v; done
+test_tape_whole() { ndmjob -v -v -o test-tape -T "$(agent $1)" -f "$TAPE0" && ! grep -qE 'Test .*(Failed|Almost)' "$E2E/last.out"; }
+for v in 4 3; do
+    vtl_check "v$v: test-tape passes every step up to the tgt SPACE-at-EOD gap" test_tape_until_gap $v
+    vtl_xfail "v$v: test-tape as a whole" \
+        "tgt 1.0.85 reports no residual for SPACE at end of data (T-BWR #3 expects 100)" test_tape_whole $v
+done
 mtx -f "$VTL_CHANGER_SG" unload 3 0 > /dev/null
 
 vtl_summary

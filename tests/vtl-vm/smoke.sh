@@ -3,7 +3,7 @@
 # library there, as the kernel and the standard tools see it?  Checks what an
 # administrator would check with sg3-utils, lsscsi, mtx and mt before
 # pointing a backup server at a library, plus one write/read through st.
-# Prints one line per check and "N passed, N failed"; exits 1 on a failure.
+# Prints one line per check and "N passed, N failed, N skipped"; exits 1 on a failure.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/guest-checks.sh"

@@ -9,19 +9,27 @@
 # Without a binary argument step 2 is skipped, and the skip is printed as the
 # last line so nobody mistakes the run for a full one.  A binary argument
 # that does not exist is a failure, not a skip.
+# Outside the guest (mhvtl or a real library; issue 8 item 4) step 1 is
+# skipped, loudly, and step 2 runs on the nodes NDMP_TEST_SG_* name.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rc=0
 
-echo "=== vtl-vm smoke: library as the standard tools see it"
-"$HERE/smoke.sh" || rc=1
-
 skipped=
+if [ -n "${VTL_CHANGER_SG:-}" ]; then
+    echo "=== vtl-vm smoke: library as the standard tools see it"
+    "$HERE/smoke.sh" || rc=1
+else
+    # On a host with mhvtl or a real library the operator names the devices
+    # (NDMP_TEST_SG_CHANGER, NDMP_TEST_SG_TAPE) and only the binary runs.
+    skipped="smoke.sh: not inside the vtl-vm guest, so the library layout it checks is unknown"
+    : "${NDMP_TEST_SG_TAPE:?outside the vtl-vm guest set NDMP_TEST_SG_TAPE (and NDMP_TEST_SG_CHANGER) to /dev/sg nodes}"
+fi
 if [ $# -eq 0 ]; then
-    skipped="devices_sg_tests: no binary given (target devices_sg_tests is not in this build tree)"
+    skipped="${skipped:+$skipped; }devices_sg_tests: no binary given (target devices_sg_tests is not in this build tree)"
 else
     bin=$1; shift
-    echo "=== devices_sg_tests over SG_IO: changer $NDMP_TEST_SG_CHANGER, tapes $NDMP_TEST_SG_TAPE"
+    echo "=== devices_sg_tests over SG_IO: changer ${NDMP_TEST_SG_CHANGER:-none}, tapes $NDMP_TEST_SG_TAPE"
     if [ ! -x "$bin" ]; then
         echo "FAIL - $bin does not exist or is not executable (build it first)"
         rc=1

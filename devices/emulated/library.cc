@@ -191,8 +191,9 @@ class LibraryImpl final : public ChangerModel {
     if (src->type == element_type::data_transfer) {
       SscDrive& d = *drives_[from - kFirstDrive];
       // The drive's session holds PREVENT MEDIUM REMOVAL while it uses the tape.
-      if (d.removal_prevented()) return sense::removal_prevented();
-      tape = d.remove();
+      bool prevented = false;
+      tape = d.remove(&prevented);
+      if (prevented) return sense::removal_prevented();
     }
     if (dst->type == element_type::data_transfer) {
       if (!tape) {

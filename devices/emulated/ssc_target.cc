@@ -83,13 +83,10 @@ bool SscDrive::has_tape() const {
   return tape_ != nullptr;
 }
 
-bool SscDrive::removal_prevented() const {
+std::unique_ptr<TapeImage> SscDrive::remove(bool* prevented) {
   std::lock_guard lock(mu_);
-  return prevent_;
-}
-
-std::unique_ptr<TapeImage> SscDrive::remove() {
-  std::lock_guard lock(mu_);
+  *prevented = prevent_;
+  if (prevent_) return nullptr;
   if (tape_) tape_->sync();
   auto t = std::move(tape_);
   barcode_.clear();

@@ -52,9 +52,11 @@ class SscDrive {
   void insert(std::string barcode, std::unique_ptr<TapeImage> tape, bool write_protected,
               size_t position = 0, bool loaded = true, bool attention = true);
   bool has_tape() const;
-  bool removal_prevented() const;
-  // Flushes and hands the tape back to the robot.
-  std::unique_ptr<TapeImage> remove();
+  // Flushes and hands the tape back to the robot — unless the drive's
+  // session holds PREVENT MEDIUM REMOVAL, checked under the same lock so a
+  // session cannot lock the tape between the check and the removal.
+  // Returns null with *prevented = true then.
+  std::unique_ptr<TapeImage> remove(bool* prevented);
   // Flush the image and write the position file.
   Status sync();
   // Restores loaded flag/position from the position file if it names `barcode`.

@@ -97,7 +97,9 @@ if missing=$(host_tools_missing); then
 fi
 
 # ---- kernel and initramfs, cached
-CACHE=${NDMP_VTL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ndmpd-vtl}
+# CI may run with no HOME: then the cache lives in /var/cache/ndmpd-vtl
+CACHE_ROOT=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}}
+CACHE=${NDMP_VTL_CACHE:-${CACHE_ROOT:-/var/cache}/ndmpd-vtl}
 mkdir -p "$CACHE" || host_failed "cannot create the cache $CACHE"
 . "$VTL_HERE/host-kernel.sh"
 T0=$EPOCHREALTIME

@@ -51,6 +51,7 @@ class Session {
   void set_authenticated(const std::string& user) { authenticated_ = true; user_ = user; }
   const std::string& user() const { return user_; }
   const std::string& peer() const { return peer_; }
+  int control_fd() const { return fd_; }
   uint64_t id() const { return id_; }
   std::optional<Challenge>& md5_challenge() { return challenge_; }
   void request_close() { closing_ = true; }

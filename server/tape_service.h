@@ -59,6 +59,14 @@ class TapeService {
   dev::TapeDrive& drive() { return drive_; }
   dev::Transport& transport() { return *transport_; }
   bool wrote_since_filemark() const { return dirty_; }
+  // For the mover, which pauses EOM itself at early warning: true once after
+  // a write entered the early-warning zone, and the TAPE_WRITE rule (next
+  // write reports EOM) is consumed with it.
+  bool take_early_warning() {
+    bool w = eom_pending_;
+    eom_pending_ = false;
+    return w;
+  }
 
  private:
   TapeIo implicit_filemark();

@@ -1,16 +1,114 @@
-// The DATA and MOVER services of one session.
+// The DATA and MOVER services of one session: their state machines, the
+// variables GET_STATE reports, the data connection, and the worker threads.
+//
+//   DMA requests (session thread) ──lock mu──> audit, machine.check, act, machine.apply
+//   mover worker  (tape <-> channel)  ──lock mu──> apply pause/halt events, post
+//   data worker   (backup engine)     ──lock mu──> apply completed/error, post
+//   acceptor      (LISTEN)            ──lock mu──> apply peer_connected
+//
+// One mutex serialises every machine call (the machines themselves are not
+// thread-safe); workers wait on `cv` for MOVER_READ, CONTINUE, ABORT, STOP.
+// Posts owed by a request go after its reply (Session::queue_post); posts
+// owed by a worker's event go out at once (Session::send_post).
 #pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backup/backup_engine.h"
+#include "backup/restore_engine.h"
+#include "server/channel.h"
+#include "statemachine/data_machine.h"
+#include "statemachine/mover_machine.h"
+#include "xdr/model.h"
 
 namespace ndmp::server {
 
 class Session;
+class TapeService;
+
+inline constexpr uint64_t kInfinity = ~uint64_t{0};
+
+struct MoverVars {
+  uint32_t record_size = 10240;  // persists across jobs (SPEC4); ndmjob's default
+  uint64_t window_offset = 0;
+  uint64_t window_length = kInfinity;
+  uint64_t record_num = 0;
+  uint64_t bytes_moved = 0;
+  uint64_t seek_position = 0;
+  uint64_t bytes_left_to_read = 0;
+  msg::AddrType addr_type = msg::AddrType::local;
+};
+
+struct DataVars {
+  uint64_t bytes_processed = 0;
+  uint64_t est_bytes_remain = 0;
+  bool estimate_valid = false;
+  uint64_t read_offset = 0, read_length = 0;
+  msg::AddrType addr_type = msg::AddrType::local;
+  std::vector<msg::Pval> env;  // as the DMA sent it, plus what the backup added
+  std::string halt_text;
+};
 
 struct SessionJobs {
+  std::mutex mu;
+  std::condition_variable cv;
+
+  // Created on first use, at the negotiated version.
+  std::optional<sm::MoverMachine> mover;
+  std::optional<sm::DataMachine> data;
+  sm::MoverMachine& mover_machine(int version);
+  sm::DataMachine& data_machine(int version);
+
+  // MOVER
+  MoverVars mv;
+  std::shared_ptr<Channel> mover_channel;
+  std::unique_ptr<TcpListener> mover_listener;
+  std::shared_ptr<TapeService> mover_tape;  // the tape the job uses
+  std::thread mover_worker;
+  std::thread mover_acceptor;
+  bool mover_wake = false;  // a request the worker must look at arrived
+
+  // DATA
+  DataVars dv;
+  std::shared_ptr<Channel> data_channel;
+  std::unique_ptr<TcpListener> data_listener;
+  std::thread data_worker;
+  std::thread data_acceptor;
+  backup::BackupEngine* backup_engine = nullptr;   // valid while the worker runs
+  backup::RestoreEngine* restore_engine = nullptr;
+
+  // LOCAL data connection waiting for its other side (the side that listened).
+  std::shared_ptr<Channel> pending_local_for_data;
+  std::shared_ptr<Channel> pending_local_for_mover;
+  bool data_listening_local = false;
+  bool mover_listening_local = false;
+
   // True while the MOVER is LISTEN or ACTIVE: the tape belongs to it then.
-  bool mover_holds_tape() const { return false; }
+  bool mover_holds_tape();
   // Halts any running DATA or MOVER operation and waits for its threads.
   // Called when the session ends (the DMA's connection dropped or closed).
   void shutdown(Session& s);
+
+  // Joins finished threads (called before starting new ones and on STOP).
+  void join_mover_threads();
+  void join_data_threads();
 };
+
+// Turns state-machine notifications into posts: queued after the current
+// reply when `after_reply`, else sent now.
+void post_notifications(Session& s, const std::vector<sm::Notification>& notes, bool after_reply,
+                        const std::string& text = {});
+
+// Workers (server/mover_worker.cc, server/data_worker.cc). Started with the
+// session's jobs mutex held; they take it themselves as needed.
+void start_mover_worker(Session& s);
+void start_data_backup(Session& s, backup::BackupRequest req);
+void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm::DataEvent op);
 
 }  // namespace ndmp::server

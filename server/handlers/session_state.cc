@@ -22,6 +22,5 @@ void SessionDevices::close_all(Session& s) {
   }
 }
 
-void SessionJobs::shutdown(Session&) {}
 
 }  // namespace ndmp::server

@@ -52,6 +52,25 @@ TEST_P(NdmjobSuite, TestTapePassesEveryStep) {
   std::printf("test-tape v%d: %d steps passed, %zu failed\n", GetParam(), run.passed_steps(), run.failed_steps().size());
 }
 
+TEST_P(NdmjobSuite, TestMoverPassesEveryStep) {
+  TestServer s(small_library);
+  load_first_tape(s);
+  auto run = run_ndmjob({"-o", "test-mover", "-v", "-v", "-T", agent(s, GetParam()), "-f", "emu-drive0"});
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.failed_steps(), std::vector<std::string>{});
+  EXPECT_TRUE(run.has("FINAL test-mover Passed")) << "suite did not complete";
+  std::printf("test-mover v%d: %d steps passed, %zu failed\n", GetParam(), run.passed_steps(), run.failed_steps().size());
+}
+
+TEST_P(NdmjobSuite, TestDataPassesEveryStep) {
+  TestServer s(small_library);
+  auto run = run_ndmjob({"-o", "test-data", "-v", "-v", "-D", agent(s, GetParam())});
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.failed_steps(), std::vector<std::string>{});
+  EXPECT_TRUE(run.has("FINAL test-data Passed")) << "suite did not complete";
+  std::printf("test-data v%d: %d steps passed, %zu failed\n", GetParam(), run.passed_steps(), run.failed_steps().size());
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, NdmjobSuite, ::testing::Values(2, 3, 4),
                          [](const auto& i) { return "v" + std::to_string(i.param); });
 

@@ -1,0 +1,269 @@
+#include "server/channel.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <cstring>
+
+#include "fmt/format.h"
+
+namespace ndmp::server {
+namespace {
+
+struct PipeCore {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<uint8_t> ring;
+  size_t head = 0, size = 0;  // ring buffer: data at [head, head+size)
+  bool write_closed = false;  // end of stream
+  bool read_closed = false;   // reader gone: writes fail
+  bool aborted = false;
+  explicit PipeCore(size_t cap) : ring(cap) {}
+};
+
+class PipeWriter : public Channel {
+ public:
+  explicit PipeWriter(std::shared_ptr<PipeCore> c) : c_(std::move(c)) {}
+  ~PipeWriter() override { close_write(); }
+  long read(std::span<uint8_t>) override { return -1; }
+  bool write_all(std::span<const uint8_t> data) override {
+    std::unique_lock lock(c_->mu);
+    while (!data.empty()) {
+      c_->cv.wait(lock, [&] { return c_->aborted || c_->read_closed || c_->size < c_->ring.size(); });
+      if (c_->aborted || c_->read_closed) return false;
+      const size_t cap = c_->ring.size();
+      const size_t tail = (c_->head + c_->size) % cap;
+      const size_t n = std::min<size_t>({data.size(), cap - c_->size, cap - tail});
+      std::memcpy(c_->ring.data() + tail, data.data(), n);
+      c_->size += n;
+      data = data.subspan(n);
+      c_->cv.notify_all();
+    }
+    return true;
+  }
+  void close_write() override {
+    std::lock_guard lock(c_->mu);
+    c_->write_closed = true;
+    c_->cv.notify_all();
+  }
+  void shutdown() override {
+    std::lock_guard lock(c_->mu);
+    c_->aborted = true;
+    c_->cv.notify_all();
+  }
+  std::string describe() const override { return "LOCAL"; }
+
+ private:
+  std::shared_ptr<PipeCore> c_;
+};
+
+class PipeReader : public Channel {
+ public:
+  explicit PipeReader(std::shared_ptr<PipeCore> c) : c_(std::move(c)) {}
+  ~PipeReader() override {
+    std::lock_guard lock(c_->mu);
+    c_->read_closed = true;
+    c_->cv.notify_all();
+  }
+  long read(std::span<uint8_t> buf) override {
+    std::unique_lock lock(c_->mu);
+    c_->cv.wait(lock, [&] { return c_->aborted || c_->size > 0 || c_->write_closed; });
+    if (c_->aborted) return -1;
+    if (c_->size == 0) return 0;
+    const size_t cap = c_->ring.size();
+    const size_t n = std::min<size_t>({buf.size(), c_->size, cap - c_->head});
+    std::memcpy(buf.data(), c_->ring.data() + c_->head, n);
+    c_->head = (c_->head + n) % cap;
+    c_->size -= n;
+    c_->cv.notify_all();
+    return static_cast<long>(n);
+  }
+  bool write_all(std::span<const uint8_t>) override { return false; }
+  void close_write() override {
+    // The reader is done with the stream: the writer's next write fails.
+    std::lock_guard lock(c_->mu);
+    c_->read_closed = true;
+    c_->cv.notify_all();
+  }
+  void shutdown() override {
+    std::lock_guard lock(c_->mu);
+    c_->aborted = true;
+    c_->cv.notify_all();
+  }
+  std::string describe() const override { return "LOCAL"; }
+
+ private:
+  std::shared_ptr<PipeCore> c_;
+};
+
+class TcpChannel : public Channel {
+ public:
+  explicit TcpChannel(int fd) : fd_(fd) {
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0 && a.sin_family == AF_INET) {
+      ip_ = ntohl(a.sin_addr.s_addr);
+      port_ = ntohs(a.sin_port);
+    }
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int buf = 4 << 20;  // large socket buffers keep a three-way stream flowing
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+  }
+  ~TcpChannel() override { ::close(fd_); }
+  long read(std::span<uint8_t> buf) override {
+    if (down_) return -1;
+    for (;;) {
+      ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (down_) return -1;
+      return n;
+    }
+  }
+  bool write_all(std::span<const uint8_t> data) override {
+    while (!data.empty()) {
+      if (down_) return false;
+      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      data = data.subspan(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  void close_write() override { ::shutdown(fd_, SHUT_WR); }
+  void shutdown() override {
+    down_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+  }
+  std::string describe() const override { return fmt::format("tcp {}:{}", ipv4_text(ip_), port_); }
+  uint32_t peer_ip() const override { return ip_; }
+  uint16_t peer_port() const override { return port_; }
+
+ private:
+  int fd_;
+  std::atomic<bool> down_{false};
+  uint32_t ip_ = 0;
+  uint16_t port_ = 0;
+};
+
+}  // namespace
+
+std::pair<std::shared_ptr<Channel>, std::shared_ptr<Channel>> make_local_pipe(size_t capacity) {
+  auto core = std::make_shared<PipeCore>(capacity);
+  return {std::make_shared<PipeWriter>(core), std::make_shared<PipeReader>(core)};
+}
+
+std::shared_ptr<Channel> make_tcp_channel(int fd) { return std::make_shared<TcpChannel>(fd); }
+
+std::string ipv4_text(uint32_t ip) {
+  return fmt::format("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+}
+
+std::shared_ptr<Channel> connect_tcp(uint32_t ip, uint16_t port, std::string& why) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    why = std::strerror(errno);
+    return nullptr;
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(ip);
+  a.sin_port = htons(port);
+  int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    rc = ::poll(&p, 1, 30000) == 1 ? 0 : -1;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (rc == 0 && (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)) {
+      errno = err ? err : ETIMEDOUT;
+      rc = -1;
+    } else if (rc != 0) {
+      errno = ETIMEDOUT;
+    }
+  }
+  if (rc != 0) {
+    why = fmt::format("cannot connect to {}:{}: {}", ipv4_text(ip), port, std::strerror(errno));
+    ::close(fd);
+    return nullptr;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return make_tcp_channel(fd);
+}
+
+TcpListener::TcpListener(uint32_t local_ip) : ip_(local_ip) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0 || ::pipe2(wake_, O_CLOEXEC) != 0) {
+    error_ = std::strerror(errno);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    return;
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(local_ip);
+  socklen_t len = sizeof a;
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 1) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    error_ = fmt::format("cannot listen on {}: {}", ipv4_text(local_ip), std::strerror(errno));
+    ::close(fd_);
+    fd_ = -1;
+    return;
+  }
+  port_ = ntohs(a.sin_port);
+}
+
+TcpListener::~TcpListener() {
+  if (fd_ >= 0) ::close(fd_);
+  for (int f : wake_)
+    if (f >= 0) ::close(f);
+}
+
+std::shared_ptr<Channel> TcpListener::accept() {
+  if (fd_ < 0) return nullptr;
+  pollfd p[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+  for (;;) {
+    int n = ::poll(p, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || (p[1].revents & POLLIN)) return nullptr;
+    if (p[0].revents & POLLIN) {
+      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return nullptr;
+      return make_tcp_channel(c);
+    }
+  }
+}
+
+void TcpListener::cancel() {
+  if (wake_[1] >= 0) {
+    char b = 1;
+    [[maybe_unused]] auto w = ::write(wake_[1], &b, 1);
+  }
+}
+
+uint32_t local_ipv4_of(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0x7f000001;
+  if (ss.ss_family == AF_INET) return ntohl(reinterpret_cast<sockaddr_in*>(&ss)->sin_addr.s_addr);
+  if (ss.ss_family == AF_INET6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+      uint32_t v;
+      std::memcpy(&v, a6->sin6_addr.s6_addr + 12, 4);
+      return ntohl(v);
+    }
+  }
+  return 0x7f000001;
+}
+
+}  // namespace ndmp::server

@@ -1,0 +1,301 @@
+// The DATA service's worker: runs the backup or restore engine (backup/)
+// against the data connection and reports to the DMA.
+//
+// Backup: the engine writes the pax stream into the connection; file history
+// leaves in batches (FH_ADD_FILE, or FH_ADD_UNIX_PATH in v2) carrying each
+// entry's stream offset as fh_info, so the DMA can ask for direct access
+// later. At the end the connection is closed first, then every FH and LOG
+// post, then NOTIFY_DATA_HALTED (SPEC4 D.1, facts 6.9).
+// Restore: NOTIFY_DATA_READ before any data is expected (the DMA forwards it
+// as MOVER_READ; facts 6.10), then the engine reads the stream; one LOG_FILE
+// per requested name, before the halt.
+#include <chrono>
+
+#include "common/log.h"
+#include "server/context.h"
+#include "server/handlers/job_state.h"
+#include "server/session.h"
+
+namespace ndmp::server {
+namespace {
+
+using Lock = std::unique_lock<std::mutex>;
+
+void log_to_dma(Session& s, msg::LogType type, const std::string& text) {
+  if (s.version() == 2) {
+    msg::LogLogPost p;
+    p.entry = text;
+    s.send_post(msg::code::LOG_LOG, p);
+  } else {
+    msg::LogMessagePost p;
+    p.type = type;
+    p.entry = text;
+    s.send_post(msg::code::LOG_MESSAGE, p);
+  }
+}
+
+class ChannelSink : public backup::ByteSink {
+ public:
+  explicit ChannelSink(std::shared_ptr<Channel> c) : c_(std::move(c)) {}
+  backup::Status write(std::span<const std::byte> data) override {
+    if (c_->write_all({reinterpret_cast<const uint8_t*>(data.data()), data.size()})) return {};
+    return backup::Status::connection("the data connection to the mover was lost");
+  }
+
+ private:
+  std::shared_ptr<Channel> c_;
+};
+
+class ChannelSource : public backup::ByteSource {
+ public:
+  explicit ChannelSource(std::shared_ptr<Channel> c) : c_(std::move(c)) {}
+  backup::Status read(std::span<std::byte> buf, size_t& got) override {
+    long n = c_->read({reinterpret_cast<uint8_t*>(buf.data()), buf.size()});
+    if (n < 0) return backup::Status::connection("the data connection from the mover was lost");
+    got = static_cast<size_t>(n);
+    return {};
+  }
+
+ private:
+  std::shared_ptr<Channel> c_;
+};
+
+msg::FileType ndmp_type(backup::FileType t) {
+  switch (t) {
+    case backup::FileType::regular: return msg::FileType::reg;
+    case backup::FileType::directory: return msg::FileType::dir;
+    case backup::FileType::symlink: return msg::FileType::slink;
+    case backup::FileType::block_device: return msg::FileType::bspec;
+    case backup::FileType::char_device: return msg::FileType::cspec;
+    case backup::FileType::fifo: return msg::FileType::fifo;
+    case backup::FileType::socket: return msg::FileType::sock;
+    case backup::FileType::other: return msg::FileType::other;
+  }
+  return msg::FileType::other;
+}
+
+// Batches file history into posts: a full batch goes out at once, the rest
+// at flush(). Sending blocks only on the DMA's socket, so a slow DMA slows
+// file history by at most one batch of buffered entries.
+class HistoryPoster : public backup::FileHistorySink, public backup::WarningSink {
+ public:
+  static constexpr size_t kBatch = 512;
+  explicit HistoryPoster(Session& s) : s_(s) {}
+
+  backup::Status add(const backup::FileHistoryEntry& e) override {
+    if (s_.version() == 2) {
+      msg::FhUnixPath p;
+      p.name = e.path;
+      fill(p.fstat, e);
+      p.fstat.fh_info = e.fh_info;
+      v2_.paths.push_back(std::move(p));
+      if (v2_.paths.size() >= kBatch) flush();
+    } else {
+      msg::FhFile f;
+      msg::FileName n;
+      n.fs_type = msg::FsType::unix_fs;
+      n.unix_name = e.path;
+      f.names.push_back(std::move(n));
+      msg::FileStat st;
+      fill(st, e);
+      f.stats.push_back(st);
+      f.node = e.stat.inode;
+      f.fh_info = e.fh_info;
+      v3_.files.push_back(std::move(f));
+      if (v3_.files.size() >= kBatch) flush();
+    }
+    ++count_;
+    return {};
+  }
+  void warning(std::string_view text) override {
+    log::warn("{}: backup: {}", s_.tag(), text);
+    log_to_dma(s_, msg::LogType::warning, std::string(text));
+  }
+  void flush() {
+    if (!v2_.paths.empty()) s_.send_post(msg::code::FH_ADD_UNIX_PATH, v2_);
+    if (!v3_.files.empty()) s_.send_post(msg::code::FH_ADD_FILE, v3_);
+    v2_.paths.clear();
+    v3_.files.clear();
+  }
+  uint64_t count() const { return count_; }
+
+ private:
+  static void fill(msg::FileStat& st, const backup::FileHistoryEntry& e) {
+    st.fs_type = msg::FsType::unix_fs;
+    st.ftype = ndmp_type(e.stat.type);
+    st.mtime = static_cast<uint32_t>(e.stat.mtime.sec);
+    st.atime = static_cast<uint32_t>(e.stat.atime.sec);
+    st.ctime = static_cast<uint32_t>(e.stat.ctime.sec);
+    st.owner = e.stat.uid;
+    st.group = e.stat.gid;
+    st.fattr = e.stat.mode & 07777;
+    st.size = e.stat.size;
+    st.links = static_cast<uint32_t>(e.stat.links);
+  }
+  Session& s_;
+  msg::FhAddUnixPathPost v2_;
+  msg::FhAddFilePost v3_;
+  uint64_t count_ = 0;
+};
+
+sm::DataEvent halt_event_for(const backup::Status& st) {
+  return st.code() == backup::Status::Code::connection ? sm::DataEvent::connection_error : sm::DataEvent::internal_error;
+}
+
+void finish(Session& s, SessionJobs& j, sm::DataEvent e, const std::string& text) {
+  Lock lock(j.mu);
+  if (j.data_channel) j.data_channel->close_write();
+  j.backup_engine = nullptr;
+  j.restore_engine = nullptr;
+  auto& m = *j.data;
+  auto r = m.apply(e);
+  if (!r.ok()) return;  // the DMA aborted first; its post is out already
+  j.dv.halt_text = text;
+  if (j.data_channel) j.data_channel->shutdown();
+  post_notifications(s, m.take_notifications(), false, text);
+}
+
+class LogFileReporter : public backup::RestoreReporter {
+ public:
+  explicit LogFileReporter(Session& s) : s_(s) {}
+  void name_result(size_t, const backup::NlistEntry& entry, const backup::NameResult& r) override {
+    msg::LogFilePost p;
+    p.name = entry.original_path;
+    switch (r.outcome) {
+      case backup::NameOutcome::restored:
+        p.error = msg::Error::no_err;
+        p.status = msg::RecoveryStatus::successful;
+        break;
+      case backup::NameOutcome::not_found:
+        p.error = msg::Error::file_not_found;
+        p.status = msg::RecoveryStatus::failed_not_found;
+        break;
+      case backup::NameOutcome::failed:
+        p.error = msg::Error::io;
+        // 7 (FILE_PATH_EXISTS) is unknown to ndmjob: 6 is the safe catch-all.
+        p.status = msg::RecoveryStatus::failed_undefined_error;
+        break;
+    }
+    log::info("{}: restore: {} {}{}", s_.tag(), entry.original_path, backup::to_string(r.outcome),
+              r.reason.empty() ? "" : ": " + r.reason);
+    s_.send_post(msg::code::LOG_FILE, p);
+  }
+
+ private:
+  Session& s_;
+};
+
+}  // namespace
+
+void start_data_backup(Session& s, backup::BackupRequest req) {
+  auto& j = s.jobs();
+  j.data_worker = std::thread([&s, &j, req = std::move(req)]() mutable {
+    Lock lock(j.mu);
+    auto chan = j.data_channel;
+    lock.unlock();
+    ChannelSink sink(chan);
+    HistoryPoster history(s);
+    const bool hist = req.options.history != backup::HistoryMode::none;
+    backup::BackupEngine engine(req, sink, hist ? &history : nullptr, &history);
+    lock.lock();
+    j.backup_engine = &engine;
+    lock.unlock();
+    log::info("{}: backup of {} started (level {}, file history {})", s.tag(), req.options.filesystem,
+              req.options.level, hist ? "on" : "off");
+    auto t0 = std::chrono::steady_clock::now();
+    backup::BackupSummary sum;
+    backup::Status st = engine.run(&sum);
+    chan->close_write();  // end of stream for the mover, before the halt post
+    history.flush();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    lock.lock();
+    j.backup_engine = nullptr;
+    j.dv.bytes_processed = sum.bytes_written;
+    for (const auto& [k, v] : sum.env_additions) {
+      bool replaced = false;
+      for (auto& p : j.dv.env)
+        if (p.name == k) p.value = v, replaced = true;
+      if (!replaced) j.dv.env.push_back({k, v});
+    }
+    lock.unlock();
+    if (st.is_ok()) {
+      std::string text = fmt::format("backup of {} done: {} entries, {} bytes in {:.1f} s ({:.1f} MB/s){}",
+                                     req.options.filesystem, sum.entries, sum.bytes_written, secs,
+                                     secs > 0 ? sum.bytes_written / secs / 1e6 : 0.0,
+                                     sum.skipped ? fmt::format(", {} skipped (see log)", sum.skipped) : "");
+      log::info("{}: {}", s.tag(), text);
+      log_to_dma(s, msg::LogType::normal, text);
+      finish(s, j, sm::DataEvent::completed, text);
+    } else {
+      std::string text = fmt::format("backup of {} failed: {}", req.options.filesystem, st.to_string());
+      log::error("{}: {}", s.tag(), text);
+      log_to_dma(s, msg::LogType::error, text);
+      finish(s, j, halt_event_for(st), text);
+    }
+  });
+}
+
+void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm::DataEvent) {
+  auto& j = s.jobs();
+  j.data_worker = std::thread([&s, &j, req = std::move(req), direct]() mutable {
+    Lock lock(j.mu);
+    auto chan = j.data_channel;
+    lock.unlock();
+    LogFileReporter reporter(s);
+    HistoryPoster warnings(s);
+    backup::RestoreEngine engine(req, &reporter, &warnings);
+    lock.lock();
+    j.restore_engine = &engine;
+    lock.unlock();
+    ChannelSource source(chan);
+    log::info("{}: restore into {} started ({} name(s){})", s.tag(), req.destination_root, req.nlist.size(),
+              direct ? ", direct access" : "");
+    backup::Status st;
+    auto post_read = [&](uint64_t offset, uint64_t length) {
+      {
+        std::lock_guard g(j.mu);
+        j.dv.read_offset = offset;
+        j.dv.read_length = length;
+      }
+      msg::NotifyDataReadPost p;
+      p.offset = offset;
+      p.length = length;
+      s.send_post(msg::code::NOTIFY_DATA_READ, p);
+    };
+    if (direct && !req.nlist.empty()) {
+      // Direct access: one read per planned range. The mover sends a range
+      // from its offset; what the engine does not need is left unread when
+      // the next range's read repositions the mover.
+      for (const auto& range : backup::plan_direct_reads(req.nlist)) {
+        post_read(range.offset, range.length);
+        st = engine.run_range(source, range);
+        if (!st.is_ok()) break;
+      }
+      if (st.is_ok()) st = engine.finish();
+    } else {
+      post_read(0, kInfinity);
+      st = engine.run(source);
+    }
+    auto sum = engine.summary();
+    lock.lock();
+    j.restore_engine = nullptr;
+    j.dv.bytes_processed = sum.bytes_read;
+    lock.unlock();
+    if (st.is_ok()) {
+      std::string text = fmt::format("restore into {} done: {} entries restored, {} refused, {} failed",
+                                     req.destination_root, sum.entries_restored, sum.entries_refused,
+                                     sum.entries_failed);
+      log::info("{}: {}", s.tag(), text);
+      log_to_dma(s, msg::LogType::normal, text);
+      finish(s, j, sm::DataEvent::completed, text);
+    } else {
+      std::string text = fmt::format("restore into {} failed: {}", req.destination_root, st.to_string());
+      log::error("{}: {}", s.tag(), text);
+      log_to_dma(s, msg::LogType::error, text);
+      finish(s, j, halt_event_for(st), text);
+    }
+  });
+}
+
+}  // namespace ndmp::server

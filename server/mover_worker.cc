@@ -1,0 +1,227 @@
+// The MOVER's worker: moves the image stream between the data connection and
+// the tape in records of record_size.
+//
+// Backup (mode READ: connection -> tape): fill a record, check the window,
+// write it; early warning pauses EOM after the record is written, a refused
+// write (EOM) pauses and retries the same record after CONTINUE; the end of
+// the stream pads the last record with zeros (bytes_moved excludes padding)
+// and halts CONNECT_CLOSED (SPEC4 D.1).
+// Restore (mode WRITE: tape -> connection): wait for MOVER_READ, position on
+// the record holding the offset (inside the window, else pause SEEK), stream
+// records to the connection; a file mark pauses EOF, end of data pauses EOM.
+//
+// Memory: one record buffer per job, reused for every record.
+#include <algorithm>
+#include <cstring>
+
+#include "common/log.h"
+#include "server/context.h"
+#include "server/handlers/device_state.h"
+#include "server/handlers/job_state.h"
+#include "server/session.h"
+#include "server/tape_service.h"
+
+namespace ndmp::server {
+namespace {
+
+using Lock = std::unique_lock<std::mutex>;
+
+// Applies an internal event and posts what it owes. Returns false if the
+// machine refused it (the DMA got there first: abort, close).
+bool event(Session& s, SessionJobs& j, sm::MoverEvent e, uint64_t seek = 0, const std::string& text = {}) {
+  auto& m = *j.mover;
+  sm::MoverArgs args;
+  args.seek_position = seek;
+  auto r = m.apply(e, args);
+  if (!r.ok()) return false;
+  post_notifications(s, m.take_notifications(), false, text);
+  return true;
+}
+
+// Waits until the DMA continues (true) or the mover halted/stopped (false).
+bool wait_continue(SessionJobs& j, Lock& lock) {
+  j.cv.wait(lock, [&] { return j.mover->state() != sm::MoverState::paused; });
+  return j.mover->state() == sm::MoverState::active;
+}
+
+bool in_window(const MoverVars& v, uint64_t offset) {
+  if (offset < v.window_offset) return false;
+  if (v.window_length == kInfinity) return true;
+  return offset - v.window_offset < v.window_length;
+}
+
+void halt_on_tape_error(Session& s, SessionJobs& j, Lock& lock, const TapeIo& t, bool& keep_going) {
+  // v4 halts on a media error; v2/v3 pause MEDIA_ERROR and let the DMA decide.
+  log::error("{}: mover: tape error: {}", s.tag(), t.why);
+  j.mover_channel->shutdown();
+  event(s, j, sm::MoverEvent::media_error, j.mv.bytes_moved, t.why);
+  keep_going = j.mover->state() == sm::MoverState::paused && wait_continue(j, lock);
+}
+
+void run_backup(Session& s, SessionJobs& j) {
+  Lock lock(j.mu);
+  auto chan = j.mover_channel;
+  const uint32_t rs = j.mv.record_size;
+  std::vector<uint8_t> rec(rs);
+  lock.unlock();
+  bool eof = false;
+  for (;;) {
+    size_t fill = 0;
+    while (fill < rs && !eof) {
+      long n = chan->read(std::span<uint8_t>(rec.data() + fill, rs - fill));
+      if (n < 0) {
+        lock.lock();
+        if (j.mover->state() == sm::MoverState::active) {
+          log::error("{}: mover: the data connection failed ({})", s.tag(), chan->describe());
+          event(s, j, sm::MoverEvent::connection_error);
+        }
+        return;
+      }
+      if (n == 0) eof = true;
+      fill += static_cast<size_t>(n);
+    }
+    lock.lock();
+    if (j.mover->state() != sm::MoverState::active) return;  // aborted meanwhile
+    if (fill == 0) {
+      log::info("{}: mover: end of the backup stream; {} bytes in {} records", s.tag(), j.mv.bytes_moved,
+                j.mv.record_num);
+      event(s, j, sm::MoverEvent::connection_closed);
+      return;
+    }
+    if (fill < rs) std::memset(rec.data() + fill, 0, rs - fill);  // pad the last record
+    for (;;) {
+      // End of window: detected only when trying to write past it (SPEC4 3.6.2.3).
+      const uint64_t pos = j.mv.record_num * rs;
+      if (j.mv.window_length != kInfinity && pos + rs > j.mv.window_offset + j.mv.window_length) {
+        log::info("{}: mover: end of window at {} bytes; waiting for the DMA", s.tag(), pos);
+        event(s, j, sm::MoverEvent::pause_eow, pos);
+        if (!wait_continue(j, lock)) return;
+        continue;
+      }
+      auto tape = j.mover_tape;
+      if (!tape) return;
+      lock.unlock();
+      TapeIo t = tape->write(rec);
+      const bool warned = t.error == msg::Error::no_err && tape->take_early_warning();
+      lock.lock();
+      if (j.mover->state() != sm::MoverState::active) return;
+      if (t.error == msg::Error::no_err) {
+        ++j.mv.record_num;
+        j.mv.bytes_moved += fill;
+        if (warned) {
+          log::info("{}: mover: tape {} reached early warning after {} bytes; waiting for a new tape", s.tag(),
+                    tape->name(), j.mv.bytes_moved);
+          event(s, j, sm::MoverEvent::pause_eom, j.mv.bytes_moved);
+          if (!wait_continue(j, lock)) return;
+        }
+        break;
+      }
+      if (t.error == msg::Error::eom) {
+        log::info("{}: mover: tape {} is full; waiting for a new tape", s.tag(), tape->name());
+        event(s, j, sm::MoverEvent::pause_eom, j.mv.bytes_moved);
+        if (!wait_continue(j, lock)) return;
+        continue;  // the same record again, on the new tape
+      }
+      bool again = false;
+      halt_on_tape_error(s, j, lock, t, again);
+      if (!again) return;
+    }
+    if (eof) {
+      log::info("{}: mover: backup stream complete: {} bytes in {} records of {}", s.tag(), j.mv.bytes_moved,
+                j.mv.record_num, rs);
+      event(s, j, sm::MoverEvent::connection_closed);
+      return;
+    }
+    lock.unlock();
+  }
+}
+
+void run_restore(Session& s, SessionJobs& j) {
+  Lock lock(j.mu);
+  auto chan = j.mover_channel;
+  const uint32_t rs = j.mv.record_size;
+  std::vector<uint8_t> rec;
+  rec.reserve(rs);
+  for (;;) {
+    // The DMA forwards the data service's NOTIFY_DATA_READ as MOVER_READ; until
+    // then nothing moves (facts 6.10).
+    j.cv.wait(lock, [&] { return j.mover->state() != sm::MoverState::active || j.mv.bytes_left_to_read > 0; });
+    if (j.mover->state() != sm::MoverState::active) {
+      if (j.mover->state() == sm::MoverState::paused) {
+        if (!wait_continue(j, lock)) return;
+        continue;
+      }
+      return;
+    }
+    const uint64_t offset = j.mv.seek_position;
+    if (!in_window(j.mv, offset)) {
+      event(s, j, sm::MoverEvent::pause_seek, offset);
+      if (!wait_continue(j, lock)) return;
+      continue;
+    }
+    auto tape = j.mover_tape;
+    if (!tape) return;
+    const uint64_t want = offset / rs;
+    const int64_t delta = static_cast<int64_t>(want) - static_cast<int64_t>(j.mv.record_num);
+    lock.unlock();
+    TapeIo t;
+    if (delta != 0) {
+      // Records of the window are contiguous on this tape: space over them.
+      t = tape->mtio(delta > 0 ? msg::MtioOp::fsr : msg::MtioOp::bsr,
+                     static_cast<uint32_t>(delta > 0 ? delta : -delta), 4);
+      if (t.error == msg::Error::no_err && t.count != 0) t.error = msg::Error::eof;
+    }
+    if (t.error == msg::Error::no_err) t = tape->read(rs, rec, 4);
+    lock.lock();
+    if (j.mover->state() != sm::MoverState::active) return;
+    if (delta != 0 && t.error == msg::Error::no_err) j.mv.record_num = want;
+    if (t.error == msg::Error::eof || t.error == msg::Error::eom) {
+      const bool mark = t.error == msg::Error::eof;
+      log::info("{}: mover: {} on tape {} at stream offset {}; waiting for the DMA", s.tag(),
+                mark ? "file mark" : "end of data", tape->name(), offset);
+      event(s, j, mark ? sm::MoverEvent::pause_eof : sm::MoverEvent::pause_eom, offset);
+      if (!wait_continue(j, lock)) return;
+      continue;
+    }
+    if (t.error != msg::Error::no_err) {
+      bool again = false;
+      halt_on_tape_error(s, j, lock, t, again);
+      if (!again) return;
+      continue;
+    }
+    ++j.mv.record_num;
+    const uint64_t skip = offset - want * rs;
+    if (skip >= rec.size()) continue;  // a short record before the offset
+    uint64_t n = std::min<uint64_t>(rec.size() - skip, j.mv.bytes_left_to_read);
+    lock.unlock();
+    const bool ok = chan->write_all(std::span<const uint8_t>(rec.data() + skip, n));
+    lock.lock();
+    if (j.mover->state() != sm::MoverState::active) return;
+    if (!ok) {
+      // The data service closed its end: it has what it needs (SPEC4 D.2).
+      log::info("{}: mover: the data service closed the connection after {} bytes", s.tag(), j.mv.bytes_moved);
+      event(s, j, sm::MoverEvent::connection_closed);
+      return;
+    }
+    j.mv.bytes_moved += n;
+    j.mv.seek_position += n;
+    if (j.mv.bytes_left_to_read != kInfinity) j.mv.bytes_left_to_read -= n;
+  }
+}
+
+}  // namespace
+
+void start_mover_worker(Session& s) {
+  auto& j = s.jobs();
+  const bool backup = j.mover->mode() == sm::MoverMode::read;
+  j.mover_worker = std::thread([&s, &j, backup] {
+    if (backup)
+      run_backup(s, j);
+    else
+      run_restore(s, j);
+    std::lock_guard lock(j.mu);
+    if (j.mover_channel) j.mover_channel->shutdown();
+  });
+}
+
+}  // namespace ndmp::server

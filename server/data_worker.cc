@@ -10,6 +10,8 @@
 // as MOVER_READ; facts 6.10), then the engine reads the stream; one LOG_FILE
 // per requested name, before the halt.
 #include <chrono>
+#include <cstring>
+#include <functional>
 
 #include "common/log.h"
 #include "server/context.h"
@@ -58,6 +60,105 @@ class ChannelSource : public backup::ByteSource {
 
  private:
   std::shared_ptr<Channel> c_;
+};
+
+// Direct access reads: the data service asks the DMA (NOTIFY_DATA_READ ->
+// MOVER_READ) for bounded pieces of the stream, because a tar entry's length
+// is known only once its header is read and only one read may be outstanding.
+// Pieces start at 256 KiB and double up to 64 MiB. The last 4 MiB taken from
+// the connection are kept, so a range that starts inside what was already
+// read (the engine reads ahead; nearby files share a piece) is served from
+// memory instead of asking the mover to go back; a range further on skips
+// forward inside the current piece, or drains it and asks for a new one.
+class DirectAccessSource : public backup::ByteSource {
+ public:
+  using PostRead = std::function<void(uint64_t, uint64_t)>;
+  DirectAccessSource(std::shared_ptr<Channel> c, PostRead post) : c_(std::move(c)), post_(std::move(post)) {}
+
+  backup::Status start(uint64_t offset) {
+    if (offset >= hist_base_ && offset <= pos_) {  // already here or just behind: replay
+      serve_ = offset;
+      return {};
+    }
+    if (offset > pos_ && offset - pos_ < left_) {  // ahead inside the current piece: skip
+      if (auto st = pull_until(offset); !st.is_ok()) return st;
+      serve_ = offset;
+      return {};
+    }
+    if (auto st = pull_until(pos_ + left_); !st.is_ok()) return st;  // drain, then a new read
+    pos_ = serve_ = hist_base_ = offset;
+    hist_.clear();
+    left_ = 0;
+    piece_ = kFirstPiece;
+    return {};
+  }
+
+  backup::Status read(std::span<std::byte> buf, size_t& got) override {
+    got = 0;
+    if (serve_ < pos_) {
+      const uint64_t n = std::min<uint64_t>(buf.size(), pos_ - serve_);
+      std::memcpy(buf.data(), hist_.data() + (serve_ - hist_base_), n);
+      serve_ += n;
+      got = n;
+      return {};
+    }
+    if (ended_) return {};
+    if (left_ == 0) {
+      post_(pos_, piece_);
+      left_ = piece_;
+      piece_ = std::min(piece_ * 2, kMaxPiece);
+    }
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), left_));
+    long n = c_->read({reinterpret_cast<uint8_t*>(buf.data()), want});
+    if (n < 0) return backup::Status::connection("the data connection from the mover was lost");
+    if (n == 0) {
+      ended_ = true;  // the DMA closed the mover: the stream ends here
+      return {};
+    }
+    keep(reinterpret_cast<const uint8_t*>(buf.data()), static_cast<size_t>(n));
+    serve_ = pos_;
+    got = static_cast<size_t>(n);
+    return {};
+  }
+
+ private:
+  static constexpr uint64_t kFirstPiece = 256 * 1024;
+  static constexpr uint64_t kMaxPiece = 64ull << 20;
+  static constexpr size_t kKeep = 4u << 20;
+
+  void keep(const uint8_t* p, size_t n) {
+    hist_.insert(hist_.end(), p, p + n);
+    pos_ += n;
+    left_ -= std::min<uint64_t>(left_, n);
+    if (hist_.size() > 2 * kKeep) {  // amortised trim to the last kKeep bytes
+      const size_t drop = hist_.size() - kKeep;
+      hist_.erase(hist_.begin(), hist_.begin() + static_cast<std::ptrdiff_t>(drop));
+      hist_base_ += drop;
+    }
+  }
+  backup::Status pull_until(uint64_t target) {
+    std::vector<uint8_t> scratch(64 * 1024);
+    while (pos_ < target && left_ > 0 && !ended_) {
+      long n = c_->read({scratch.data(), static_cast<size_t>(std::min<uint64_t>({scratch.size(), left_, target - pos_}))});
+      if (n < 0) return backup::Status::connection("the data connection from the mover was lost");
+      if (n == 0) {
+        ended_ = true;
+        break;
+      }
+      keep(scratch.data(), static_cast<size_t>(n));
+    }
+    return {};
+  }
+
+  std::shared_ptr<Channel> c_;
+  PostRead post_;
+  std::vector<uint8_t> hist_;  // bytes [hist_base_, pos_) as read from the connection
+  uint64_t hist_base_ = 0;
+  uint64_t pos_ = 0;    // stream offset of the next byte from the connection
+  uint64_t serve_ = 0;  // stream offset of the next byte handed to the engine
+  uint64_t left_ = 0;   // bytes of the current read not yet received
+  uint64_t piece_ = kFirstPiece;
+  bool ended_ = false;
 };
 
 msg::FileType ndmp_type(backup::FileType t) {
@@ -151,7 +252,9 @@ void finish(Session& s, SessionJobs& j, sm::DataEvent e, const std::string& text
   auto r = m.apply(e);
   if (!r.ok()) return;  // the DMA aborted first; its post is out already
   j.dv.halt_text = text;
-  if (j.data_channel) j.data_channel->shutdown();
+  // On success the stream was closed in order: the peer drains what is in
+  // flight. Only a failed job tears the connection down.
+  if (j.data_channel && e != sm::DataEvent::completed) j.data_channel->shutdown();
   post_notifications(s, m.take_notifications(), false, text);
 }
 
@@ -264,12 +367,12 @@ void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm:
       s.send_post(msg::code::NOTIFY_DATA_READ, p);
     };
     if (direct && !req.nlist.empty()) {
-      // Direct access: one read per planned range. The mover sends a range
-      // from its offset; what the engine does not need is left unread when
-      // the next range's read repositions the mover.
+      // Direct access: each planned range is read from its offset in
+      // bounded pieces, so the mover reads only what the engine needs.
+      DirectAccessSource dar(chan, post_read);
       for (const auto& range : backup::plan_direct_reads(req.nlist)) {
-        post_read(range.offset, range.length);
-        st = engine.run_range(source, range);
+        st = dar.start(range.offset);
+        if (st.is_ok()) st = engine.run_range(dar, range);
         if (!st.is_ok()) break;
       }
       if (st.is_ok()) st = engine.finish();

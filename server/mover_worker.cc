@@ -219,8 +219,10 @@ void start_mover_worker(Session& s) {
       run_backup(s, j);
     else
       run_restore(s, j);
+    // End of stream for the data service; it drains what is still in
+    // flight (an abort already tore the connection down).
     std::lock_guard lock(j.mu);
-    if (j.mover_channel) j.mover_channel->shutdown();
+    if (j.mover_channel) j.mover_channel->close_write();
   });
 }
 

@@ -12,7 +12,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 #include <mutex>
 #include <set>
 
@@ -122,6 +124,13 @@ std::string Server::start() {
     if (!err.empty()) return err;
   }
   ctx_->host = read_host_identity();
+  {
+    // Dump dates and journals live here; only ndmpd needs to read them.
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.state_dir, ec);
+    if (ec) return fmt::format("cannot create state directory {}: {}", cfg.state_dir, ec.message());
+    ::chmod(cfg.state_dir.c_str(), 0700);
+  }
   if (std::string err = setup_devices(*ctx_); !err.empty()) return err;
 
   if (::pipe2(wake_pipe_, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));

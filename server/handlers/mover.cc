@@ -279,10 +279,7 @@ Reply close(Session& s, const msg::Empty&) {
   auto& m = j.mover_machine(s.version());
   if (auto c = m.check(sm::MoverEvent::close); !c.ok()) return error_reply(err(c.error));
   // End of the stream for the data service (restore from the last tape).
-  if (j.mover_channel) {
-    j.mover_channel->close_write();
-    j.mover_channel->shutdown();
-  }
+  if (j.mover_channel) j.mover_channel->close_write();
   if (j.mover_listener) j.mover_listener->cancel();
   commit(s, j, sm::MoverEvent::close);
   j.cv.notify_all();

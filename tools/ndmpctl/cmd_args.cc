@@ -13,16 +13,16 @@ SubArgs::SubArgs(std::string u, std::string d)
 std::optional<Outcome> SubArgs::parse(Context& ctx, const std::vector<std::string>& args) {
   try {
     po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    // --help before notify(): it checks required arguments, which a
+    // request for help need not give.
+    if (vm.count("help")) {
+      ctx.out << "usage: " << ctx.program << " [TARGET] " << usage << "\n\n" << description << "\n\n" << options;
+      return Outcome::success();
+    }
     po::notify(vm);
   } catch (const po::error& e) {
     return Outcome::usage(std::string(e.what()) + " (usage: " + ctx.program + " " + usage + ")");
   }
-  if (vm.count("help")) {
-    ctx.out << "usage: " << ctx.program << " [TARGET] " << usage << "\n\n" << description << "\n\n" << options;
-    return Outcome::success();
-  }
-  // Every positional named in `positional` up to its count is required
-  // unless the usage shows it in brackets; commands check optional ones.
   return std::nullopt;
 }
 

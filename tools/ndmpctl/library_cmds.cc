@@ -175,12 +175,14 @@ Outcome cmd_unload(Context& ctx, const std::vector<std::string>& args) {
   if (!from.ok()) return from.outcome();
   const auto* d = m->find(from.value());
   if (!d->full) return Outcome::device(fmt::format("{} is empty: nothing to unload", m->describe(from.value())));
-  uint16_t to = 0;
+  // Element addresses start at 0 on some changers (ndmjob's robot puts its
+  // import/export elements there), so "none" is an empty optional, never 0.
+  std::optional<uint16_t> to;
   if (a.has("slot")) {
     auto s = m->storage(a.get<std::string>("slot"));
     if (!s.ok()) return s.outcome();
     to = s.value();
-  } else if (d->source_valid && m->find(d->source) && !m->find(d->source)->full) {
+  } else if (d->source_valid && m->storage_number(d->source) && !m->find(d->source)->full) {
     to = d->source;
   } else {
     for (const auto& s : m->slots)
@@ -199,13 +201,13 @@ Outcome cmd_unload(Context& ctx, const std::vector<std::string>& args) {
     if (auto o = drv.value()->close(); !o.ok()) return o;
   }
   if (!ctx.json)
-    ctx.out << fmt::format("Unloading Data Transfer Element {} into Storage Element {}...", a.get<std::string>("drive"), m->storage_number(to))
+    ctx.out << fmt::format("Unloading Data Transfer Element {} into Storage Element {}...", a.get<std::string>("drive"), m->storage_number(*to))
             << std::flush;
-  if (auto o = move(r.value(), m.value(), from.value(), to); !o.ok()) {
+  if (auto o = move(r.value(), m.value(), from.value(), *to); !o.ok()) {
     if (!ctx.json) ctx.out << "failed\n";
     return o;
   }
-  if (ctx.json) JsonWriter(ctx.out).begin_object().field("moved", true).field("from", unsigned(from.value())).field("to", unsigned(to)).end_object();
+  if (ctx.json) JsonWriter(ctx.out).begin_object().field("moved", true).field("from", unsigned(from.value())).field("to", unsigned(*to)).end_object();
   else ctx.out << "done\n";
   return {};
 }
@@ -250,7 +252,7 @@ Outcome cmd_import(Context& ctx, const std::vector<std::string>& args) {
   auto m = map_of(r.value());
   if (!m.ok()) return m.outcome();
   if (m->mailslots.empty()) return Outcome::device(r->name + " has no import/export element");
-  uint16_t from = 0, to = 0;
+  std::optional<uint16_t> from, to;  // addresses may be 0: see unload
   if (a.has("from")) {
     auto f = m->storage(a.get<std::string>("from"));
     if (!f.ok()) return f.outcome();
@@ -269,7 +271,7 @@ Outcome cmd_import(Context& ctx, const std::vector<std::string>& args) {
       if (!s.full) { to = s.address; break; }
     if (!to) return Outcome::device("no empty slot to import into");
   }
-  return storage_move(ctx, r.value(), m.value(), from, to);
+  return storage_move(ctx, r.value(), m.value(), *from, *to);
 }
 
 Outcome cmd_export(Context& ctx, const std::vector<std::string>& args) {
@@ -287,7 +289,7 @@ Outcome cmd_export(Context& ctx, const std::vector<std::string>& args) {
   if (m->mailslots.empty()) return Outcome::device(r->name + " has no import/export element");
   auto from = m->storage(a.get<std::string>("slot"));
   if (!from.ok()) return from.outcome();
-  uint16_t to = 0;
+  std::optional<uint16_t> to;  // addresses may be 0: see unload
   if (a.has("to")) {
     auto t = m->storage(a.get<std::string>("to"));
     if (!t.ok()) return t.outcome();
@@ -297,7 +299,7 @@ Outcome cmd_export(Context& ctx, const std::vector<std::string>& args) {
       if (!e.full) { to = e.address; break; }
     if (!to) return Outcome::device("every import/export element is full: take a tape out first");
   }
-  return storage_move(ctx, r.value(), m.value(), from.value(), to);
+  return storage_move(ctx, r.value(), m.value(), from.value(), *to);
 }
 
 // What is at the start of the tape in `drive` (opened read or read/write).
@@ -312,7 +314,12 @@ Result<TapeStart> read_start(Drive& d) {
   if (!rec.ok()) return rec.outcome();
   TapeStart s;
   if (rec->kind == ReadRecord::Kind::end_of_data) s.blank = true;
-  else if (rec->kind == ReadRecord::Kind::record) s.label = decode_label(rec->data);
+  else if (rec->kind == ReadRecord::Kind::filemark) {
+    // An erased tape: one file mark, then end of data (`erase`).
+    auto next = d.read(64 * 1024);
+    if (!next.ok()) return next.outcome();
+    s.blank = next->kind == ReadRecord::Kind::end_of_data;
+  } else if (rec->kind == ReadRecord::Kind::record) s.label = decode_label(rec->data);
   return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "tools/ndmpctl/drive.h"
 
@@ -21,7 +22,12 @@ Result<LibraryMap> read_library(dev::MediaChanger& mc) {
   auto all = mc.read_element_status(dev::ElementType::all);
   if (!all.ok()) return device_failure("READ ELEMENT STATUS", all.status());
   LibraryMap m;
+  std::set<uint16_t> seen;
   for (auto& e : all.value()) {
+    // The driver asks once per element type; ndmjob's simulated robot
+    // ignores the type and answers every element each time, so the same
+    // address can come back four times. An address is one element.
+    if (!seen.insert(e.address).second) continue;
     switch (e.type) {
       case dev::ElementType::transport: m.transports.push_back(e); break;
       case dev::ElementType::storage: m.slots.push_back(e); break;

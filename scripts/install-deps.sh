@@ -12,7 +12,8 @@ PKGS="build-essential cmake ninja-build pkg-config
  libprotobuf-dev protobuf-compiler
  amanda-common
  qemu-system-x86 busybox-static tgt open-iscsi
- python3"
+ python3
+ clang-16 libclang-rt-16-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -34,8 +34,6 @@ Result<Robot> open_robot(Context& ctx) {
   return r;
 }
 
-std::string tag_of(const dev::ElementStatus& e) { return e.volume_tag; }
-
 Outcome move(Robot& r, const LibraryMap& m, uint16_t from, uint16_t to) {
   const auto* src = m.find(from);
   const auto* dst = m.find(to);

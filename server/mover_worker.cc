@@ -100,9 +100,11 @@ void run_backup(Session& s, SessionJobs& j) {
       }
       auto tape = j.mover_tape;
       if (!tape) return;
+      const std::string tape_name = tape->name();
       lock.unlock();
       TapeIo t = tape->write(rec);
       const bool warned = t.error == msg::Error::no_err && tape->take_early_warning();
+      tape.reset();  // never hold the drive across a pause: the DMA changes tapes then
       lock.lock();
       if (j.mover->state() != sm::MoverState::active) return;
       if (t.error == msg::Error::no_err) {
@@ -110,14 +112,14 @@ void run_backup(Session& s, SessionJobs& j) {
         j.mv.bytes_moved += fill;
         if (warned) {
           log::info("{}: mover: tape {} reached early warning after {} bytes; waiting for a new tape", s.tag(),
-                    tape->name(), j.mv.bytes_moved);
+                    tape_name, j.mv.bytes_moved);
           event(s, j, sm::MoverEvent::pause_eom, j.mv.bytes_moved);
           if (!wait_continue(j, lock)) return;
         }
         break;
       }
       if (t.error == msg::Error::eom) {
-        log::info("{}: mover: tape {} is full; waiting for a new tape", s.tag(), tape->name());
+        log::info("{}: mover: tape {} is full; waiting for a new tape", s.tag(), tape_name);
         event(s, j, sm::MoverEvent::pause_eom, j.mv.bytes_moved);
         if (!wait_continue(j, lock)) return;
         continue;  // the same record again, on the new tape
@@ -172,13 +174,15 @@ void run_restore(Session& s, SessionJobs& j) {
       if (t.error == msg::Error::no_err && t.count != 0) t.error = msg::Error::eof;
     }
     if (t.error == msg::Error::no_err) t = tape->read(rs, rec, 4);
+    const std::string tape_name = tape->name();
+    tape.reset();  // never hold the drive across a pause
     lock.lock();
     if (j.mover->state() != sm::MoverState::active) return;
     if (delta != 0 && t.error == msg::Error::no_err) j.mv.record_num = want;
     if (t.error == msg::Error::eof || t.error == msg::Error::eom) {
       const bool mark = t.error == msg::Error::eof;
       log::info("{}: mover: {} on tape {} at stream offset {}; waiting for the DMA", s.tag(),
-                mark ? "file mark" : "end of data", tape->name(), offset);
+                mark ? "file mark" : "end of data", tape_name, offset);
       event(s, j, mark ? sm::MoverEvent::pause_eof : sm::MoverEvent::pause_eom, offset);
       if (!wait_continue(j, lock)) return;
       continue;

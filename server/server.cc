@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <clocale>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -124,6 +125,10 @@ std::string Server::start() {
     if (!err.empty()) return err;
   }
   ctx_->host = read_host_identity();
+  // Archive member names are stored as UTF-8 (pax); libarchive converts
+  // through the C library's locale, which is plain ASCII unless set.
+  if (const char* cur = std::setlocale(LC_CTYPE, nullptr); cur && std::strcmp(cur, "C") == 0)
+    std::setlocale(LC_CTYPE, "C.UTF-8");
   {
     // Dump dates and journals live here; only ndmpd needs to read them.
     std::error_code ec;

@@ -155,6 +155,7 @@ Reply listen(Session& s, const msg::DataListenRequest& req) {
       if (!chan || j.data->state() != sm::DataState::listen) return;
       if (!j.data->apply(sm::DataEvent::peer_connected).ok()) return;
       j.data_channel = std::move(chan);
+      j.cv.notify_all();
       log::info("{}: DATA: data connection from {}", s.tag(), j.data_channel->describe());
     });
   } else {
@@ -181,6 +182,12 @@ Reply connect(Session& s, const msg::DataConnectRequest& req) {
 Error audit_start(Session& s, SessionJobs& j, sm::DataEvent e, const std::string& butype, const msg::Addr& v2_mover,
                   Lock& lock) {
   auto& m = *j.data;
+  if (m.state() == sm::DataState::listen && j.data_listener) {
+    // The mover's MOVER_CONNECT has returned, so its connection is in our
+    // accept queue; give the acceptor a moment rather than refusing a DMA
+    // that raced ahead of it.
+    j.cv.wait_for(lock, std::chrono::seconds(10), [&] { return m.state() != sm::DataState::listen; });
+  }
   if (auto c = m.check(e); !c.ok()) return err(c.error);
   if (butype != "tar") {
     log::warn("{}: DATA_START refused: backup type \"{}\" is not offered (only \"tar\")", s.tag(), butype);

@@ -61,6 +61,12 @@ Reply tape_close(Session& s, const msg::Empty&) {
   }
   log::info("{}: closed tape {}", s.tag(), dv.tape->name());
   dv.tape.reset();
+  {
+    // A paused mover lets go too, so the drive is free for the tape change;
+    // MOVER_CONTINUE picks up whatever tape is open then.
+    std::lock_guard lock(s.jobs().mu);
+    s.jobs().mover_tape.reset();
+  }
   return error_reply(Error::no_err);
 }
 

@@ -1,0 +1,221 @@
+// Real jobs driven by ndmjob through ndmpd's emulated library: a generated
+// tree with every file type backed up to tape and restored byte-exact,
+// locally (one session), three-way (two connections), with the data
+// connection swapped, as a direct-access restore of single files, between
+// two ndmpd instances, and across a tape change.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+
+#include "fmt/format.h"
+#include "tests/interop/ndmjob_runner.h"
+#include "tests/support/test_server.h"
+
+namespace ndmp::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_random(const fs::path& p, size_t size, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::ofstream out(p, std::ios::binary);
+  std::vector<char> buf(64 * 1024);
+  while (size > 0) {
+    size_t n = std::min(size, buf.size());
+    for (size_t i = 0; i < n; ++i) buf[i] = static_cast<char>(rng());
+    out.write(buf.data(), static_cast<std::streamsize>(n));
+    size -= n;
+  }
+}
+
+// Large files, many small ones, every file type, odd names.
+void make_tree(const fs::path& root, size_t big_bytes = 6u << 20) {
+  fs::create_directories(root / "small" / "deeper");
+  write_random(root / "big1.bin", big_bytes, 1);
+  write_random(root / "big2.bin", big_bytes / 2 + 123, 2);
+  for (int i = 0; i < 300; ++i) write_random(root / "small" / fmt::format("f{:03d}.txt", i), 1 + (i * 97) % 16384, i);
+  write_random(root / "small" / "deeper" / "with space and ünïcödé.dat", 5000, 7);
+  write_random(root / "small" / "deeper" / "new\nline", 10, 8);
+  write_random(root / std::string(200, 'L'), 100, 9);
+  fs::path deep = root;
+  for (int i = 0; i < 6; ++i) deep /= std::string(60, static_cast<char>('a' + i));
+  fs::create_directories(deep);
+  write_random(deep / "long-path.txt", 3000, 10);
+  fs::create_symlink("big1.bin", root / "symlink-to-big1");
+  fs::create_symlink("/nonexistent/target", root / "dangling");
+  fs::create_hard_link(root / "small" / "f001.txt", root / "hardlink-to-f001");
+  ::mkfifo((root / "fifo").c_str(), 0640);
+  ::mknod((root / "chardev").c_str(), S_IFCHR | 0600, makedev(1, 3));
+  fs::create_directories(root / "empty-dir");
+  ::chmod((root / "small" / "f002.txt").c_str(), 0604);
+  ::chown((root / "small" / "f003.txt").c_str(), 1234, 5678);
+  struct timespec ts[2] = {{1000000000, 0}, {1000000000, 0}};
+  ::utimensat(AT_FDCWD, (root / "big2.bin").c_str(), ts, AT_SYMLINK_NOFOLLOW);
+}
+
+// Compares two trees: names, types, content, modes, owners, mtimes, link targets.
+std::vector<std::string> compare_trees(const fs::path& a, const fs::path& b) {
+  std::vector<std::string> diffs;
+  for (auto it = fs::recursive_directory_iterator(a); it != fs::recursive_directory_iterator(); ++it) {
+    auto rel = it->path().lexically_relative(a);
+    auto other = b / rel;
+    struct stat sa {}, sb {};
+    if (::lstat(it->path().c_str(), &sa) != 0) continue;
+    if (::lstat(other.c_str(), &sb) != 0) {
+      diffs.push_back("missing: " + rel.string());
+      continue;
+    }
+    if ((sa.st_mode & S_IFMT) != (sb.st_mode & S_IFMT)) diffs.push_back("type: " + rel.string());
+    if ((sa.st_mode & 07777) != (sb.st_mode & 07777)) diffs.push_back("mode: " + rel.string());
+    if (sa.st_uid != sb.st_uid || sa.st_gid != sb.st_gid) diffs.push_back("owner: " + rel.string());
+    if (!S_ISDIR(sa.st_mode) && !S_ISLNK(sa.st_mode) && sa.st_mtime != sb.st_mtime) diffs.push_back("mtime: " + rel.string());
+    if (S_ISLNK(sa.st_mode) && fs::read_symlink(it->path()) != fs::read_symlink(other))
+      diffs.push_back("link: " + rel.string());
+    if (S_ISCHR(sa.st_mode) && sa.st_rdev != sb.st_rdev) diffs.push_back("rdev: " + rel.string());
+    if (S_ISREG(sa.st_mode)) {
+      std::ifstream fa(it->path(), std::ios::binary), fb(other, std::ios::binary);
+      std::string ca((std::istreambuf_iterator<char>(fa)), {}), cb((std::istreambuf_iterator<char>(fb)), {});
+      if (ca != cb) diffs.push_back("content: " + rel.string());
+    }
+  }
+  struct stat h1 {}, h2 {};
+  ::lstat((b / "hardlink-to-f001").c_str(), &h1);
+  ::lstat((b / "small" / "f001.txt").c_str(), &h2);
+  if (h1.st_ino != h2.st_ino) diffs.push_back("hard link identity lost");
+  return diffs;
+}
+
+void library(server::Config& c, uint64_t tape_mib) {
+  c.library_dir = (fs::path(c.state_dir).parent_path() / "library").string();
+  c.library_drives = 2;
+  c.library_slots = 4;
+  c.library_tape_mib = tape_mib;
+}
+
+std::string agent(const TestServer& s, int version) {
+  return fmt::format("127.0.0.1:{}/{}m,{},{}", s.port(), version, kUser, kPassword);
+}
+
+class NdmjobJobs : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    if (!ndmjob_available()) GTEST_SKIP() << "SKIPPED: ndmjob is not installed (apt-get install amanda-common)";
+    server_ = std::make_unique<TestServer>([](server::Config& c) { library(c, 256); });
+    src_ = server_->dir() / "export" / "src";
+    make_tree(src_);
+    a_ = agent(*server_, GetParam());
+    auto load = run_ndmjob({"-v", "-o", "load=1000", "-R", a_, "-r", "emu-changer"});
+    ASSERT_TRUE(load.has("Operation complete")) << load.output;
+  }
+  NdmjobRun backup(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"-v", "-c", "-D", a_, "-f", "emu-drive0", "-C", src_.string(), "-B", "tar",
+                                     "-I", (server_->dir() / "index").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_ndmjob(args, std::chrono::seconds(300));
+  }
+  NdmjobRun restore(const fs::path& to, std::vector<std::string> extra = {}) {
+    fs::create_directories(to);
+    std::vector<std::string> args = {"-v", "-x", "-D", a_, "-f", "emu-drive0", "-C", to.string(), "-B", "tar",
+                                     "-J", (server_->dir() / "index").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_ndmjob(args, std::chrono::seconds(300));
+  }
+  std::unique_ptr<TestServer> server_;
+  fs::path src_;
+  std::string a_;
+};
+
+TEST_P(NdmjobJobs, LocalBackupAndFullRestoreAreByteExact) {
+  auto b = backup();
+  ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
+  std::ifstream idx(server_->dir() / "index");
+  std::string index((std::istreambuf_iterator<char>(idx)), {});
+  EXPECT_NE(index.find("/small/f150.txt"), std::string::npos) << "the index should hold file history";
+  auto r = restore(server_->dir() / "export" / "restored");
+  ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
+  EXPECT_EQ(compare_trees(src_, server_->dir() / "export" / "restored"), std::vector<std::string>{});
+}
+
+TEST_P(NdmjobJobs, ThreeWayAndSwappedConnectionsAreByteExact) {
+  auto b = backup({"-T", a_});
+  ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
+  auto r = restore(server_->dir() / "export" / "r3", {"-T", a_});
+  ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
+  EXPECT_EQ(compare_trees(src_, server_->dir() / "export" / "r3"), std::vector<std::string>{});
+  if (GetParam() >= 3) {  // DATA_LISTEN exists from v3
+    auto bs = backup({"-T", a_, "-o", "swap-connect"});
+    ASSERT_TRUE(bs.has("Operation ended OKAY")) << bs.output;
+    auto rs = restore(server_->dir() / "export" / "rs", {"-T", a_, "-o", "swap-connect"});
+    ASSERT_TRUE(rs.has("Operation ended OKAY")) << rs.output;
+    EXPECT_EQ(compare_trees(src_, server_->dir() / "export" / "rs"), std::vector<std::string>{});
+  }
+}
+
+TEST_P(NdmjobJobs, DirectAccessRestoreOfSingleFiles) {
+  auto b = backup();
+  ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
+  const fs::path to = server_->dir() / "export" / "dar";
+  auto r = restore(to, {"-E", "DIRECT=y", "/small/f150.txt", "/small/deeper/with space and ünïcödé.dat"});
+  ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
+  EXPECT_TRUE(r.has("LOG_FILE messages: 2 OK, 0 ERROR")) << r.output;
+  for (const char* name : {"small/f150.txt", "small/deeper/with space and ünïcödé.dat"}) {
+    std::ifstream a(src_ / name, std::ios::binary), c(to / name, std::ios::binary);
+    ASSERT_TRUE(c) << name << " was not restored";
+    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(a)), {}), std::string((std::istreambuf_iterator<char>(c)), {}));
+  }
+  EXPECT_FALSE(fs::exists(to / "big1.bin")) << "only the named files come back";
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, NdmjobJobs, ::testing::Values(2, 3, 4),
+                         [](const auto& i) { return "v" + std::to_string(i.param); });
+
+TEST(NdmjobJobsAcross, ThreeWayBetweenTwoServers) {
+  if (!ndmjob_available()) GTEST_SKIP() << "SKIPPED: ndmjob is not installed";
+  TestServer data_server;  // holds the files
+  TestServer tape_server([](server::Config& c) { library(c, 256); });
+  const fs::path src = data_server.dir() / "export" / "src";
+  make_tree(src);
+  const std::string d = agent(data_server, 4), t = agent(tape_server, 4);
+  ASSERT_TRUE(run_ndmjob({"-v", "-o", "load=1000", "-R", t, "-r", "emu-changer"}).has("Operation complete"));
+  const std::string index = (data_server.dir() / "index").string();
+  auto b = run_ndmjob({"-v", "-c", "-D", d, "-T", t, "-f", "emu-drive0", "-C", src.string(), "-B", "tar", "-I", index});
+  ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
+  const fs::path to = data_server.dir() / "export" / "restored";
+  fs::create_directories(to);
+  auto r = run_ndmjob({"-v", "-x", "-D", d, "-T", t, "-f", "emu-drive0", "-C", to.string(), "-B", "tar", "-J", index});
+  ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
+  EXPECT_EQ(compare_trees(src, to), std::vector<std::string>{});
+}
+
+TEST(NdmjobJobsAcross, MultiVolumeBackupSpansTwoTapesAndRestores) {
+  if (!ndmjob_available()) GTEST_SKIP() << "SKIPPED: ndmjob is not installed";
+  TestServer s([](server::Config& c) { library(c, 8); });  // 8 MiB tapes
+  const fs::path src = s.dir() / "export" / "src";
+  make_tree(src, 7u << 20);  // ~11 MiB of data: more than one tape
+  const std::string a = agent(s, 4);
+  const std::vector<std::string> robot = {"-R", a, "-r", "emu-changer"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), robot.begin(), robot.end());
+    return run_ndmjob(args, std::chrono::seconds(300));
+  };
+  auto lab = with({"-v", "-o", "init-labels", "-T", a, "-f", "emu-drive0", "-m", "VOL1@1000", "-m", "VOL2@1001"});
+  ASSERT_TRUE(lab.has("Operation complete")) << lab.output;
+  const std::string index = (s.dir() / "index").string();
+  auto b = with({"-v", "-c", "-D", a, "-f", "emu-drive0", "-C", src.string(), "-B", "tar", "-I", index, "-m",
+                 "VOL1@1000", "-m", "VOL2@1001"});
+  ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
+  EXPECT_TRUE(b.has("media #2")) << "the backup should have needed a second tape\n" << b.output;
+  const fs::path to = s.dir() / "export" / "restored";
+  fs::create_directories(to);
+  auto r = with({"-v", "-x", "-D", a, "-f", "emu-drive0", "-C", to.string(), "-B", "tar", "-J", index});
+  ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
+  EXPECT_EQ(compare_trees(src, to), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace ndmp::test

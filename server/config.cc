@@ -85,7 +85,7 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
       ("password-file", po::value(&c.password_file), "file of user:password lines, mode 0600 (default /etc/ndmpd/passwd)")
       ("auth", po::value(&auth), "allowed DMA authentication: comma list of md5, text, none (default md5)")
       ("export", po::value(&c.exports)->composing(), "directory a DMA may back up or restore into (repeatable)")
-      ("library", po::value(&c.library_dir), "emulated tape library directory")
+      ("library", po::value(&c.library_dir), "emulated tape library directory (default <state-dir>/library; none = no emulated library)")
       ("library-drives", po::value(&c.library_drives), "drives of a library created at first start (default 2)")
       ("library-slots", po::value(&c.library_slots), "storage slots of a new library, all filled with tapes (default 10)")
       ("library-mailslots", po::value(&c.library_mailslots), "import/export slots of a new library (default 1)")
@@ -98,13 +98,25 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
       ("max-tape-record", po::value(&c.max_tape_record), "largest tape record in bytes (default 262144)")
       ("max-sessions", po::value(&c.max_sessions), "most concurrent DMA connections (default 1024)");
 
-  po::options_description cm("Cloud Manager ([cloudmanager] section in the file)");
+  // Durations are whole seconds or milliseconds in the file, as named in
+  // ndmpd-cloudmanager(5); the Config keeps them as chrono values.
+  unsigned cm_progress_s = static_cast<unsigned>(c.cm_progress_interval.count() / 1000);
+  unsigned cm_space_ms = static_cast<unsigned>(c.cm_space_timeout.count());
+  unsigned cm_reconnect_min_ms = static_cast<unsigned>(c.cm_reconnect_min.count());
+  unsigned cm_reconnect_max_ms = static_cast<unsigned>(c.cm_reconnect_max.count());
+  po::options_description cm("Cloud Manager ([cloudmanager] section in the file; see ndmpd-cloudmanager(5))");
   cm.add_options()
-      ("cloudmanager.address", po::value(&c.cm_address), "Cloud Manager host (empty = bridge off)")
-      ("cloudmanager.port", po::value(&c.cm_port), "Cloud Manager port")
-      ("cloudmanager.identity", po::value(&c.cm_identity), "this streamer's identity (uuid)")
-      ("cloudmanager.space-policy", po::value(&c.cm_space_policy), "refuse, warn or skip (default warn)")
-      ("cloudmanager.progress-seconds", po::value(&c.cm_progress_seconds), "progress report interval (default 30)");
+      ("cloudmanager.address", po::value(&c.cm_address), "Cloud Manager host name or IP (empty = bridge off)")
+      ("cloudmanager.port", po::value(&c.cm_port), "Cloud Manager port (required with an address)")
+      ("cloudmanager.uuid", po::value(&c.cm_uuid), "this server's streamer_uuid (default: derived from the machine id)")
+      ("cloudmanager.name", po::value(&c.cm_name), "name shown by the console (default: the host name)")
+      ("cloudmanager.journal", po::value(&c.cm_journal), "journal of unsent events (default <state-dir>/cloudmanager.journal)")
+      ("cloudmanager.journal_max_bytes", po::value(&c.cm_journal_max_bytes), "size bound of unsent events (default 16777216)")
+      ("cloudmanager.progress_interval", po::value(&cm_progress_s), "seconds between progress reports of a job (default 10)")
+      ("cloudmanager.space_policy", po::value(&c.cm_space_policy), "not enough space or no answer: refuse, warn or skip (default warn)")
+      ("cloudmanager.space_timeout", po::value(&cm_space_ms), "milliseconds to wait for the space answer (default 5000)")
+      ("cloudmanager.reconnect_min", po::value(&cm_reconnect_min_ms), "first reconnect pause in milliseconds (default 500)")
+      ("cloudmanager.reconnect_max", po::value(&cm_reconnect_max_ms), "longest reconnect pause in milliseconds (default 30000)");
 
   po::options_description cli;
   cli.add(general).add(server).add(cm);
@@ -161,9 +173,27 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
     std::cerr << "ndmpd: max-tape-record must be between 512 and 8388608 bytes\n";
     return ParseOutcome::exit_error;
   }
+  c.cm_progress_interval = std::chrono::seconds(cm_progress_s);
+  c.cm_space_timeout = std::chrono::milliseconds(cm_space_ms);
+  c.cm_reconnect_min = std::chrono::milliseconds(cm_reconnect_min_ms);
+  c.cm_reconnect_max = std::chrono::milliseconds(cm_reconnect_max_ms);
   if (c.cm_space_policy != "refuse" && c.cm_space_policy != "warn" && c.cm_space_policy != "skip") {
-    std::cerr << "ndmpd: bad cloudmanager.space-policy '" << c.cm_space_policy << "' (expected refuse, warn or skip)\n";
+    std::cerr << "ndmpd: bad cloudmanager.space_policy '" << c.cm_space_policy << "' (expected refuse, warn or skip)\n";
     return ParseOutcome::exit_error;
+  }
+  if (!c.cm_address.empty()) {
+    if (c.cm_port == 0) {
+      std::cerr << "ndmpd: cloudmanager.address is set but cloudmanager.port is not\n";
+      return ParseOutcome::exit_error;
+    }
+    if (cm_progress_s == 0 || cm_space_ms == 0) {
+      std::cerr << "ndmpd: cloudmanager.progress_interval and cloudmanager.space_timeout must be above 0\n";
+      return ParseOutcome::exit_error;
+    }
+    if (cm_reconnect_min_ms == 0 || cm_reconnect_max_ms < cm_reconnect_min_ms) {
+      std::cerr << "ndmpd: need 0 < cloudmanager.reconnect_min <= cloudmanager.reconnect_max\n";
+      return ParseOutcome::exit_error;
+    }
   }
   if (vm.count("check")) {
     std::cout << fmt::format("configuration OK: {} listen address(es), {} export(s), library {}\n", c.listen.size(),

@@ -4,6 +4,7 @@
 // man/ndmpd.conf.5 documents every key; keep the two in step.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,7 +23,7 @@ struct Config {
   bool allow_auth_text = false;  // clear-text passwords: off unless asked for
   bool allow_auth_md5 = true;
   std::vector<std::string> exports;    // directories a DMA may back up or restore into
-  std::string library_dir;             // emulated tape library ("" = none); created if absent
+  std::string library_dir;             // emulated tape library; "" = <state_dir>/library, "none" = off
   unsigned library_drives = 2;         // shape of a library created at first start
   unsigned library_slots = 10;
   unsigned library_mailslots = 1;
@@ -36,12 +37,22 @@ struct Config {
   uint32_t max_sessions = 1024;
   std::string config_file;             // where the file values came from ("" = none)
 
-  // Cloud Manager bridge ([cloudmanager] section); address "" = off.
+  // Cloud Manager bridge ([cloudmanager] section, keys as in
+  // ndmpd-cloudmanager(5)); address "" = off. server.cc turns these into a
+  // cm::BridgeConfig.
   std::string cm_address;
   uint16_t cm_port = 0;
-  std::string cm_identity;
+  std::string cm_uuid;                 // "" = a name-based UUID of the machine id (stable)
+  std::string cm_name;                 // "" = the host name
+  std::string cm_journal;              // "" = <state-dir>/cloudmanager.journal
+  uint64_t cm_journal_max_bytes = 16u << 20;
+  std::chrono::milliseconds cm_progress_interval{10'000};  // conf: seconds
+  // warn, not refuse: a monitoring console being away must not stop backups
+  // unless the operator asks for that.
   std::string cm_space_policy = "warn";
-  unsigned cm_progress_seconds = 30;
+  std::chrono::milliseconds cm_space_timeout{5'000};
+  std::chrono::milliseconds cm_reconnect_min{500};
+  std::chrono::milliseconds cm_reconnect_max{30'000};
 
   // Largest XDR record a DMA may send: the biggest TAPE_WRITE or EXECUTE_CDB
   // payload we advertise, plus room for the header and the rest of the body.

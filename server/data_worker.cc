@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "server/context.h"
 #include "server/handlers/job_state.h"
+#include "server/job_reporter.h"
 #include "server/session.h"
 
 namespace ndmp::server {
@@ -38,27 +39,32 @@ void log_to_dma(Session& s, msg::LogType type, const std::string& text) {
 
 class ChannelSink : public backup::ByteSink {
  public:
-  explicit ChannelSink(std::shared_ptr<Channel> c) : c_(std::move(c)) {}
+  ChannelSink(Session& s, std::shared_ptr<Channel> c) : s_(s), c_(std::move(c)) {}
   backup::Status write(std::span<const std::byte> data) override {
-    if (c_->write_all({reinterpret_cast<const uint8_t*>(data.data()), data.size()})) return {};
-    return backup::Status::connection("the data connection to the mover was lost");
+    if (!c_->write_all({reinterpret_cast<const uint8_t*>(data.data()), data.size()}))
+      return backup::Status::connection("the data connection to the mover was lost");
+    report::data_bytes(s_, data.size());
+    return {};
   }
 
  private:
+  Session& s_;
   std::shared_ptr<Channel> c_;
 };
 
 class ChannelSource : public backup::ByteSource {
  public:
-  explicit ChannelSource(std::shared_ptr<Channel> c) : c_(std::move(c)) {}
+  ChannelSource(Session& s, std::shared_ptr<Channel> c) : s_(s), c_(std::move(c)) {}
   backup::Status read(std::span<std::byte> buf, size_t& got) override {
     long n = c_->read({reinterpret_cast<uint8_t*>(buf.data()), buf.size()});
     if (n < 0) return backup::Status::connection("the data connection from the mover was lost");
     got = static_cast<size_t>(n);
+    report::data_bytes(s_, got);
     return {};
   }
 
  private:
+  Session& s_;
   std::shared_ptr<Channel> c_;
 };
 
@@ -252,6 +258,7 @@ void finish(Session& s, SessionJobs& j, sm::DataEvent e, const std::string& text
   auto r = m.apply(e);
   if (!r.ok()) return;  // the DMA aborted first; its post is out already
   j.dv.halt_text = text;
+  report::data_halted(s, m.halt_reason(), text);
   // On success the stream was closed in order: the peer drains what is in
   // flight. Only a failed job tears the connection down.
   if (j.data_channel && e != sm::DataEvent::completed) j.data_channel->shutdown();
@@ -296,7 +303,7 @@ void start_data_backup(Session& s, backup::BackupRequest req) {
     Lock lock(j.mu);
     auto chan = j.data_channel;
     lock.unlock();
-    ChannelSink sink(chan);
+    ChannelSink sink(s, chan);
     HistoryPoster history(s);
     const bool hist = req.options.history != backup::HistoryMode::none;
     backup::BackupEngine engine(req, sink, hist ? &history : nullptr, &history);
@@ -336,6 +343,7 @@ void start_data_backup(Session& s, backup::BackupRequest req) {
       log_to_dma(s, msg::LogType::error, text);
       finish(s, j, halt_event_for(st), text);
     }
+    report::data_worker_done(s);
   });
 }
 
@@ -351,7 +359,7 @@ void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm:
     lock.lock();
     j.restore_engine = &engine;
     lock.unlock();
-    ChannelSource source(chan);
+    ChannelSource source(s, chan);
     log::info("{}: restore into {} started ({} name(s){})", s.tag(), req.destination_root, req.nlist.size(),
               direct ? ", direct access" : "");
     backup::Status st;
@@ -398,6 +406,7 @@ void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm:
       log_to_dma(s, msg::LogType::error, text);
       finish(s, j, halt_event_for(st), text);
     }
+    report::data_worker_done(s);
   });
 }
 

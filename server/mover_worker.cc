@@ -18,6 +18,7 @@
 #include "server/context.h"
 #include "server/handlers/device_state.h"
 #include "server/handlers/job_state.h"
+#include "server/job_reporter.h"
 #include "server/session.h"
 #include "server/tape_service.h"
 
@@ -35,6 +36,7 @@ bool event(Session& s, SessionJobs& j, sm::MoverEvent e, uint64_t seek = 0, cons
   auto r = m.apply(e, args);
   if (!r.ok()) return false;
   post_notifications(s, m.take_notifications(), false, text);
+  report::mover_changed(s, m, text);
   return true;
 }
 

@@ -19,6 +19,11 @@
 #include <mutex>
 #include <set>
 
+#include <boost/uuid/name_generator_sha1.hpp>
+#include <boost/uuid/string_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+#include "cloudmanager/bridge.h"
 #include "common/log.h"
 #include "server/device_setup.h"
 #include "server/session.h"
@@ -85,6 +90,30 @@ int bind_one(const ListenAddress& a, std::string& err, uint16_t& bound_port) {
   return -1;
 }
 
+// The bridge's configuration from ndmpd's. An unset identity becomes a
+// name-based UUID of the machine id: stable across restarts (the Cloud
+// Manager keys its duplicate detection on it) and different per host.
+cm::BridgeConfig bridge_config(const Config& c, const HostIdentity& host) {
+  cm::BridgeConfig b;
+  b.address = c.cm_address;
+  b.port = c.cm_port;
+  b.streamer_uuid = c.cm_uuid;
+  if (b.streamer_uuid.empty()) {
+    const auto ns = boost::uuids::string_generator()("6ba7b810-9dad-11d1-80b4-00c04fd430c8");  // RFC 4122 DNS namespace
+    b.streamer_uuid = boost::uuids::to_string(boost::uuids::name_generator_sha1(ns)("ndmpd:" + host.hostid));
+  }
+  b.streamer_name = c.cm_name.empty() ? host.hostname : c.cm_name;
+  b.journal_path = c.cm_journal.empty() ? (std::filesystem::path(c.state_dir) / "cloudmanager.journal").string()
+                                        : c.cm_journal;
+  b.journal_max_bytes = c.cm_journal_max_bytes;
+  b.progress_interval = c.cm_progress_interval;
+  if (!cm::parse_space_policy(c.cm_space_policy, b.space_policy)) b.space_policy = cm::SpacePolicy::warn;
+  b.space_timeout = c.cm_space_timeout;
+  b.reconnect_min = c.cm_reconnect_min;
+  b.reconnect_max = c.cm_reconnect_max;
+  return b;
+}
+
 }  // namespace
 
 HostIdentity read_host_identity() {
@@ -113,6 +142,12 @@ Server::~Server() {
   stop();
   // Sessions hold references to the context: wait until the last one is gone.
   while (running_sessions_.load() > 0) ::usleep(10 * 1000);
+  if (bridge_) {
+    // Every job has halted and been journalled; what is unsent stays in the
+    // journal for the next start.
+    bridge_->stop();
+    ctx_->jobs = nullptr;
+  }
   for (int fd : listen_fds_) ::close(fd);
   if (wake_pipe_[0] >= 0) ::close(wake_pipe_[0]);
   if (wake_pipe_[1] >= 0) ::close(wake_pipe_[1]);
@@ -137,6 +172,12 @@ std::string Server::start() {
     ::chmod(cfg.state_dir.c_str(), 0700);
   }
   if (std::string err = setup_devices(*ctx_); !err.empty()) return err;
+  if (!cfg.cm_address.empty()) {
+    auto bridge = std::make_unique<cm::Bridge>(bridge_config(cfg, ctx_->host));
+    if (cm::Status st = bridge->start(); !st.ok()) return st.text();
+    bridge_ = std::move(bridge);
+    ctx_->jobs = bridge_.get();
+  }
 
   if (::pipe2(wake_pipe_, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
   for (const auto& a : cfg.listen) {

@@ -15,6 +15,10 @@
 #include "server/config.h"
 #include "server/context.h"
 
+namespace ndmp::cm {
+class Bridge;
+}
+
 namespace ndmp::server {
 
 class Server {
@@ -22,19 +26,29 @@ class Server {
   explicit Server(Config config);
   ~Server();
 
-  // Loads users and devices and binds the listen sockets. Returns an
+  // Loads users and devices, starts the Cloud Manager bridge when
+  // cloudmanager.address is set (a bad bridge configuration or an unusable
+  // journal is an error; an unreachable Cloud Manager is not: the bridge
+  // connects in the background) and binds the listen sockets. Returns an
   // operator-readable error, or empty on success.
   std::string start();
   // Accepts connections until stop() (from another thread or a signal).
   void serve();
+  // Stops accepting and ends the sessions. The bridge keeps running until
+  // the Server is destroyed, so the halts of jobs ended by stop() are
+  // journalled and, while the Cloud Manager answers, sent.
   void stop();
 
   // Ports actually bound (after start(); useful when configured with port 0).
   std::vector<uint16_t> bound_ports() const { return ports_; }
   ServerContext& context() { return *ctx_; }
+  // The bridge, when cloudmanager.address is set (after start()); else null.
+  cm::Bridge* bridge() { return bridge_.get(); }
 
  private:
   std::unique_ptr<ServerContext> ctx_;
+  // Declared after ctx_, so destroyed before it; ctx_->jobs points here.
+  std::unique_ptr<cm::Bridge> bridge_;
   std::vector<int> listen_fds_;
   std::vector<uint16_t> ports_;
   int wake_pipe_[2] = {-1, -1};

@@ -9,7 +9,9 @@
 #include "server/dispatch.h"
 #include "server/handlers/device_state.h"
 #include "server/handlers/job_state.h"
+#include "server/job_reporter.h"
 #include "server/session.h"
+#include "server/space_check.h"
 
 namespace ndmp::server {
 namespace {
@@ -220,12 +222,19 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
     return error_reply(Error::illegal_args);
   }
   br.state_dir = s.ctx().config.state_dir;
+  // Ask for room only when the state allows a start (LISTEN may still become
+  // CONNECTED in audit_start), and before audit_start connects a v2 job.
+  if (auto c = j.data->check(sm::DataEvent::start_backup); !c.ok() && j.data->state() != sm::DataState::listen)
+    return error_reply(err(c.error));
+  const std::string job_id = report::new_job_id();
+  if (Error e = check_backup_space(s, job_id, resolved, lock); e != Error::no_err) return error_reply(e);
   if (Error e = audit_start(s, j, sm::DataEvent::start_backup, req.butype, req.mover, lock); e != Error::no_err)
     return error_reply(e);
   j.dv.env = req.env;
   j.dv.bytes_processed = 0;
   j.dv.halt_text.clear();
   commit(s, j, sm::DataEvent::start_backup);
+  report::data_started(s, job_id, JobKind::backup, br.options.filesystem);
   start_data_backup(s, std::move(br));
   return error_reply(Error::no_err);
 }
@@ -268,6 +277,7 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   j.dv.bytes_processed = 0;
   j.dv.halt_text.clear();
   commit(s, j, ev);
+  report::data_started(s, report::new_job_id(), JobKind::restore, dest);
   start_data_recover(s, std::move(rr), ro.direct, ev);
   return error_reply(Error::no_err);
 }
@@ -292,6 +302,7 @@ Reply abort(Session& s, const msg::Empty&) {
   if (m.state() != sm::DataState::halted) log::warn("{}: DATA aborted by the DMA", s.tag());
   j.dv.halt_text = "aborted by the DMA";
   commit(s, j, sm::DataEvent::abort);
+  report::data_halted(s, m.halt_reason(), j.dv.halt_text);
   return error_reply(Error::no_err);
 }
 

@@ -6,6 +6,7 @@
 #include "server/dispatch.h"
 #include "server/handlers/device_state.h"
 #include "server/handlers/job_state.h"
+#include "server/job_reporter.h"
 #include "server/session.h"
 #include "server/tape_service.h"
 #include "statemachine/mover_guards.h"
@@ -255,6 +256,7 @@ Reply continue_(Session& s, const msg::Empty&) {
   if (!s.devices().tape) return error_reply(Error::dev_not_open);
   j.mover_tape = s.devices().tape;
   commit(s, j, sm::MoverEvent::continue_);
+  report::mover_continued(s, j.mover_tape->name());
   log::info("{}: MOVER continues on tape {}", s.tag(), j.mover_tape->name());
   j.cv.notify_all();
   return error_reply(Error::no_err);

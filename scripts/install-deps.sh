@@ -8,7 +8,7 @@ PKGS="build-essential cmake ninja-build pkg-config
  libboost-program-options-dev
  libgtest-dev libgmock-dev libbenchmark-dev
  libarchive-dev libacl1-dev libattr1-dev
- libssl-dev libfmt-dev
+ libssl-dev libfmt-dev nlohmann-json3-dev
  libprotobuf-dev protobuf-compiler
  amanda-common
  qemu-system-x86 busybox-static tgt open-iscsi

@@ -57,6 +57,7 @@ void print_help(std::ostream& out, const po::options_description& g) {
   list("Server", info_commands(), "");
   list("Library", library_commands(), "");
   list("Drive (also without the `tape` word, except status)", drive_commands(), "tape ");
+  list("Jobs", job_commands(), "");
   out << "\n" << g;
 }
 
@@ -65,6 +66,7 @@ void print_help(std::ostream& out, const po::options_description& g) {
 const Command* top_level(const std::string& name) {
   if (auto* c = find_command(info_commands(), name)) return c;
   if (auto* c = find_command(library_commands(), name)) return c;
+  if (auto* c = find_command(job_commands(), name)) return c;
   return find_command(drive_commands(), name);
 }
 
@@ -128,35 +130,44 @@ Outcome dispatch(const std::vector<std::string>& args, std::ostream& out, std::o
 
   const int targets = int(vm.count("server")) + int(vm.count("local")) + int(vm.count("library"));
   std::unique_ptr<Target> target;
+  ServerOptions so;
+  so.host.clear();
   if (!wants_help) {
-    if (targets != 1) return Outcome::usage("name exactly one target: --server HOST, --local DEVICE or --library DIR");
+    if (targets > 1 || (targets == 0 && cmd->need == TargetNeed::one))
+      return Outcome::usage("name exactly one target: --server HOST, --local DEVICE or --library DIR");
     std::vector<std::string> drives = vm.count("drives") ? split_commas(vm["drives"].as<std::string>())
                                                          : std::vector<std::string>{};
+    ctx.drives = drives;
+    ctx.changer = vm.count("changer") ? vm["changer"].as<std::string>() : "";
+    // Credentials are parsed whatever the target: jobs may name their
+    // servers with --data-server/--tape-server instead of --server.
+    so.user = vm["user"].as<std::string>();
+    const auto auth = vm["auth"].as<std::string>();
+    if (auth == "md5") so.auth = AuthMethod::md5;
+    else if (auth == "text") so.auth = AuthMethod::text;
+    else if (auth == "none") so.auth = AuthMethod::none;
+    else return Outcome::usage(fmt::format("--auth is md5, text or none, not \"{}\"", auth));
+    so.version = vm["ndmp-version"].as<int>();
+    if (so.version != 0 && (so.version < 2 || so.version > 4)) return Outcome::usage("--ndmp-version is 2, 3 or 4");
+    const std::string pwfile = vm.count("password-file") ? vm["password-file"].as<std::string>() : "";
     if (vm.count("server")) {
-      ServerOptions so;
       if (!parse_server_address(vm["server"].as<std::string>(), so.host, so.port))
         return Outcome::usage(fmt::format("bad server address \"{}\" (HOST[:PORT])", vm["server"].as<std::string>()));
-      so.user = vm["user"].as<std::string>();
-      const auto auth = vm["auth"].as<std::string>();
-      if (auth == "md5") so.auth = AuthMethod::md5;
-      else if (auth == "text") so.auth = AuthMethod::text;
-      else if (auth == "none") so.auth = AuthMethod::none;
-      else return Outcome::usage(fmt::format("--auth is md5, text or none, not \"{}\"", auth));
-      so.version = vm["ndmp-version"].as<int>();
-      if (so.version != 0 && (so.version < 2 || so.version > 4)) return Outcome::usage("--ndmp-version is 2, 3 or 4");
       if (so.auth != AuthMethod::none) {
-        auto pw = obtain_password(vm.count("password-file") ? vm["password-file"].as<std::string>() : "", so.user,
-                                  so.host);
+        auto pw = obtain_password(pwfile, so.user, so.host);
         if (!pw.ok()) return pw.outcome();
         so.password = pw.value();
       }
-      target = make_server_target(so, vm.count("changer") ? vm["changer"].as<std::string>() : "", drives);
+      target = make_server_target(so, ctx.changer, drives);
     } else if (vm.count("local")) {
       target = make_local_target(vm["local"].as<std::string>(), drives);
-    } else {
+    } else if (vm.count("library")) {
       target = make_library_target(vm["library"].as<std::string>(), drives);
+    } else {
+      ctx.password_file = pwfile;
     }
     ctx.target = target.get();
+    ctx.server = &so;
   }
   return cmd->run(ctx, rest);
 }

@@ -1,0 +1,17 @@
+// The job commands (backup, restore, list); their table is job_commands()
+// in commands.h. One file per command: backup_cmd.cc, restore_cmd.cc,
+// list_cmd.cc.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/ndmpctl/commands.h"
+
+namespace ndmp::ctl {
+
+Outcome cmd_backup(Context& ctx, const std::vector<std::string>& args);
+Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args);
+Outcome cmd_list(Context& ctx, const std::vector<std::string>& args);
+
+}  // namespace ndmp::ctl

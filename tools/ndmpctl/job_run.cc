@@ -99,7 +99,12 @@ Outcome JobRun::run() {
       if (auto o = poll_states(); !o.ok()) return o;
       progress_.update(snapshot());
       data_halt_post_ = mover_halt_post_ = false;
-      if (finished()) return {};
+      if (finished()) {
+        // Posts that came in while the state requests waited (the last file
+        // history comes just before the halt, facts 6.9) are still queued.
+        link_.pump(std::chrono::milliseconds(0), dispatch);
+        return failure_;
+      }
       // One side failed: the other would wait for ever on its data connection.
       const bool dh = data_.state == msg::DataState::halted, mh = mover_.state == msg::MoverState::halted;
       if (dh && data_.halt_reason != msg::DataHaltReason::successful && !mh) return {};

@@ -261,3 +261,42 @@ TEST_F(NdmpctlJobs, ProgressBarInATerminalEndsWithANewlineAndNoEscapes) {
 
 }  // namespace
 }  // namespace ndmp
+
+namespace ndmp {
+namespace {
+
+// v2 and v3 order the window after MOVER_LISTEN, and v2 has no DATA_CONNECT
+// (the mover address rides in DATA_START_*) and posts FH_ADD_UNIX_PATH.
+class NdmpctlJobVersions : public NdmpctlJobs, public ::testing::WithParamInterface<int> {};
+
+TEST_P(NdmpctlJobVersions, BackupAndRestoreAtForcedVersion) {
+  make_tree(exp / "src");
+  const std::string v = std::to_string(GetParam());
+  // v2 has no CONFIG_GET_TAPE_INFO/SCSI_INFO: the operator names the devices.
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> a = {"--ndmp-version", v, "--changer", "emu-changer", "--drives", "emu-drive0,emu-drive1"};
+    a.insert(a.end(), args.begin(), args.end());
+    return NdmpctlJobs::run(a);
+  };
+  auto b = run({"backup", (exp / "src").string(), "--drive", "0", "--slot", "1", "--catalog",
+                catalog, "--progress", "none"});
+  ASSERT_EQ(b.rc, 0) << b.out << b.err;
+  auto c = ctl::load_catalog(catalog);
+  ASSERT_TRUE(c.ok()) << c.outcome().text;
+  ASSERT_NE(c->find("/small/f7.txt"), nullptr) << "file history missing at v" << v;
+  EXPECT_EQ(c->find("/small/f7.txt")->size, 1u + 7 * 331);
+  auto r = run({"restore", "--drive", "0", "--to", (exp / "back").string(), "--catalog", catalog, "--progress",
+                "none"});
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_EQ(describe_tree(exp / "back"), describe_tree(exp / "src"));
+  auto one = run({"restore", "--drive", "0", "--to", (exp / "one").string(), "--catalog", catalog, "--progress",
+                  "none", "/small/f3.txt"});
+  ASSERT_EQ(one.rc, 0) << one.out << one.err;
+  EXPECT_EQ(describe_tree(exp / "one")["small/f3.txt"], describe_tree(exp / "src")["small/f3.txt"]);
+}
+
+INSTANTIATE_TEST_SUITE_P(V2V3, NdmpctlJobVersions, ::testing::Values(2, 3),
+                         [](const auto& i) { return "v" + std::to_string(i.param); });
+
+}  // namespace
+}  // namespace ndmp

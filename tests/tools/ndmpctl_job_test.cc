@@ -300,3 +300,44 @@ INSTANTIATE_TEST_SUITE_P(V2V3, NdmpctlJobVersions, ::testing::Values(2, 3),
 
 }  // namespace
 }  // namespace ndmp
+
+namespace ndmp {
+namespace {
+
+TEST_F(NdmpctlJobs, BackupByLabelFindsTheTapeAndRestoreChecksTheLabel) {
+  make_tree(exp / "src");
+  auto l = run({"label", "0", "MONDAY", "--slot", "3"});
+  ASSERT_EQ(l.rc, 0) << l.err;
+  auto b = run({"backup", (exp / "src").string(), "--drive", "0", "--label", "MONDAY", "--catalog", catalog,
+                "--progress", "none"});
+  ASSERT_EQ(b.rc, 0) << b.out << b.err;
+  auto c = ctl::load_catalog(catalog);
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->media.size(), 1u);
+  EXPECT_EQ(c->media[0].label, "MONDAY");
+  EXPECT_EQ(c->media[0].slot, 3u);
+  // The label survived the backup (data went to file 1).
+  auto labels = run({"labels"});
+  EXPECT_NE(labels.out.find("Storage Element 3:NDM003L6:label \"MONDAY\""), std::string::npos) << labels.out;
+  auto r = run({"restore", "--drive", "0", "--to", (exp / "back").string(), "--catalog", catalog});
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_EQ(describe_tree(exp / "back"), describe_tree(exp / "src"));
+
+  // Another tape in the place the catalogue names: refused, not restored from.
+  auto swap = run({"transfer", "3", "5"});  // 5: the import/export element
+  ASSERT_EQ(swap.rc, 0) << swap.err;
+  ASSERT_EQ(run({"transfer", "1", "3"}).rc, 0);
+  auto edit = ctl::load_catalog(catalog);
+  edit->media[0].barcode.clear();  // found by slot number alone, as after a barcode reader failure
+  ASSERT_TRUE(ctl::save_catalog(edit.value(), catalog).ok());
+  auto wrong = run({"restore", "--drive", "0", "--to", (exp / "wrong").string(), "--catalog", catalog});
+  EXPECT_EQ(wrong.rc, 4) << wrong.out << wrong.err;
+  EXPECT_NE(wrong.err.find("tape 1 of the backup is \"MONDAY\""), std::string::npos) << wrong.err;
+  EXPECT_FALSE(fs::exists(exp / "wrong" / "big.bin"));
+  auto status = run({"status"});
+  EXPECT_NE(status.out.find("Data Transfer Element 0:Empty"), std::string::npos) << "the wrong tape went back\n"
+                                                                                 << status.out;
+}
+
+}  // namespace
+}  // namespace ndmp

@@ -132,10 +132,13 @@ Result<uint16_t> find_label(JobMedia& media, const std::string& want, Progress& 
     Outcome closed = media.close(true);
     if (!mt.ok()) return mt.outcome();
     if (!closed.ok()) return closed;
-    if (mt->label == want) return s;
+    // Back to its slot even when it is the one: it was ejected (MTIO OFF),
+    // and the caller's load puts it in again, threaded.
     if (auto o = media.unload(); !o.ok()) return o;
+    if (mt->label == want) return s;
+    progress.note(fmt::format("Slot {}: label \"{}\", not \"{}\"", media.map().storage_number(s),
+                              mt->label.empty() ? "-" : mt->label, want));
   }
-  (void)progress;
   return Outcome::device(fmt::format("no tape in the library is labelled \"{}\"", want));
 }
 

@@ -21,7 +21,8 @@ JobMedia::JobMedia(client::Client& tape, std::string drive_device, unsigned driv
     : tape_(tape), device_(std::move(drive_device)), drive_index_(drive_index), robot_target_(robot_target) {}
 
 JobMedia::~JobMedia() {
-  if (open_) (void)close(false);
+  if (open_) (void)close(mc_ != nullptr);
+  if (loaded_ && mc_) (void)unload();
 }
 
 Result<client::CallResult> JobMedia::tape_call(uint32_t c, const msg::Body& req, const std::string& what) {
@@ -68,13 +69,17 @@ Outcome JobMedia::load(uint16_t slot) {
   mounted_ = MountedTape{};
   mounted_.slot = map_.storage_number(slot);
   mounted_.barcode = s->volume_tag;
+  loaded_ = true;
   return refresh_map();
 }
 
 Outcome JobMedia::unload() {
   if (auto o = refresh_map(); !o.ok()) return o;
   const auto& d = map_.drives[drive_index_];
-  if (!d.full) return {};
+  if (!d.full) {
+    loaded_ = false;
+    return {};
+  }
   std::optional<uint16_t> to;
   if (d.source_valid && map_.storage_number(d.source) && !map_.find(d.source)->full) {
     to = d.source;
@@ -89,6 +94,7 @@ Outcome JobMedia::unload() {
   uint16_t robot = map_.transports.empty() ? 0 : map_.transports.front().address;
   if (dev::Status st = mc_->move_medium(d.address, *to, robot); !st)
     return device_failure(fmt::format("MOVE MEDIUM drive {} to {}", drive_index_, map_.describe(*to)), st);
+  loaded_ = false;
   return refresh_map();
 }
 

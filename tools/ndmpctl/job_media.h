@@ -43,6 +43,8 @@ class JobMedia {
   // `tape` is the job's tape connection (not owned). `robot_target` is where
   // the changer is (nullptr = no robot: the tape in the drive is the only one).
   JobMedia(client::Client& tape, std::string drive_device, unsigned drive_index, Target* robot_target);
+  // Best effort for failure paths: closes an open tape and puts a tape this
+  // object loaded back to its slot.
   ~JobMedia();
 
   // Opens the changer and reads its elements (once per job, then after moves).
@@ -87,6 +89,7 @@ class JobMedia {
   std::unique_ptr<dev::MediaChanger> mc_;
   LibraryMap map_;
   bool open_ = false;
+  bool loaded_ = false;  // the drive holds a tape load() put there
   MountedTape mounted_;
 };
 

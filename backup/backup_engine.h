@@ -4,6 +4,8 @@
 //   export_root/…/FILESYSTEM ──walk (openat, O_NOFOLLOW)──> libarchive pax writer
 //        └─ archive_read_disk_entry_from_file: stat, owner names, xattrs,
 //           ACLs, sparse map          ──write callback──> 1 MiB staging ──> ByteSink
+//                  (headers and small files are staged; file data in 1 MiB
+//                   pieces goes to the sink without a copy)
 //
 // What the stream holds: every directory, regular file, symlink, hard link
 // (archive_entry_linkresolver: the first name carries the data, later names

@@ -341,3 +341,30 @@ TEST_F(NdmpctlJobs, BackupByLabelFindsTheTapeAndRestoreChecksTheLabel) {
 
 }  // namespace
 }  // namespace ndmp
+
+namespace ndmp {
+namespace {
+
+TEST_F(NdmpctlJobs, DirNodeHistoryBecomesCataloguePathsForRestoreByName) {
+  make_tree(exp / "src");
+  auto b = run({"backup", (exp / "src").string(), "--drive", "0", "--slot", "1", "--catalog", catalog, "--history",
+                "d", "--progress", "none"});
+  ASSERT_EQ(b.rc, 0) << b.out << b.err;
+  auto c = ctl::load_catalog(catalog);
+  ASSERT_TRUE(c.ok());
+  const auto* f = c->find("/small/deeper/with space.dat");
+  ASSERT_NE(f, nullptr) << "dir/node history not turned into paths";
+  EXPECT_EQ(f->type, "reg");
+  EXPECT_EQ(f->size, 5000u);
+  EXPECT_TRUE(f->fh_info.has_value());
+  ASSERT_NE(c->find("/small"), nullptr);
+  EXPECT_EQ(c->find("/small")->type, "dir");
+  auto r = run({"restore", "--drive", "0", "--to", (exp / "one").string(), "--catalog", catalog, "--progress", "none",
+                "small/deeper/with space.dat"});
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_EQ(describe_tree(exp / "one")["small/deeper/with space.dat"],
+            describe_tree(exp / "src")["small/deeper/with space.dat"]);
+}
+
+}  // namespace
+}  // namespace ndmp

@@ -10,6 +10,7 @@
 // Success is ndmjob's: DATA halted SUCCESSFUL and MOVER halted CONNECT_CLOSED.
 #include <fmt/format.h>
 
+#include <map>
 #include <ostream>
 
 #include "tools/ndmpctl/catalog.h"
@@ -70,8 +71,57 @@ class BackupRun final : public JobRun {
       for (const auto& p : static_cast<const msg::FhAddUnixPathPost&>(*m.body).paths)
         cat_.files.push_back({p.name, file_type_name(p.fstat.ftype), p.fstat.size, p.fstat.mtime,
                               known(p.fstat.fh_info)});
+    } else if (m.header.code == code::FH_ADD_DIR) {
+      // Dir/node history, which a server may choose for HIST=y (SPEC4 4.3.2):
+      // kept until the end, when paths can be built from the parents.
+      for (const auto& d : static_cast<const msg::FhAddDirPost&>(*m.body).dirs)
+        for (const auto& n : d.names)
+          if (n.fs_type == msg::FsType::unix_fs) dirs_.push_back({d.node, d.parent, n.unix_name});
+    } else if (m.header.code == code::FH_ADD_NODE) {
+      for (const auto& n : static_cast<const msg::FhAddNodePost&>(*m.body).nodes)
+        if (!n.stats.empty()) nodes_[n.node] = {n.stats.front(), n.fh_info};
     }
   }
+
+ public:
+  // Turns dir/node history into catalogue paths: the first "." entry names
+  // the backup root (SPEC4 4.3.2 rule 1); every other entry is a name in its
+  // parent directory; a node with several names (hard links) gets each.
+  void resolve_dir_history() {
+    if (dirs_.empty()) return;
+    std::map<uint64_t, std::string> path;
+    uint64_t root = dirs_.front().node;
+    path[root] = "";
+    std::map<uint64_t, std::vector<const DirEntry*>> children;
+    for (const auto& d : dirs_)
+      if (d.name != "." && d.name != "..") children[d.parent].push_back(&d);
+    std::vector<uint64_t> todo = {root};
+    std::vector<std::pair<std::string, uint64_t>> found = {{"/", root}};
+    while (!todo.empty()) {
+      const uint64_t dir = todo.back();
+      todo.pop_back();
+      for (const DirEntry* e : children[dir]) {
+        const std::string p = path[dir] + "/" + e->name;
+        found.emplace_back(p, e->node);
+        if (!path.count(e->node)) {  // a directory is entered once, even if linked twice
+          path[e->node] = p;
+          todo.push_back(e->node);
+        }
+      }
+    }
+    for (const auto& [p, node] : found) {
+      CatalogFile cf{p, "other", 0, 0, std::nullopt};
+      if (auto it = nodes_.find(node); it != nodes_.end()) {
+        cf.type = file_type_name(it->second.stat.ftype);
+        cf.size = it->second.stat.size;
+        cf.mtime = it->second.stat.mtime;
+        cf.fh_info = known(it->second.fh_info);
+      }
+      cat_.files.push_back(std::move(cf));
+    }
+  }
+
+ protected:
 
   // End of medium (or window): the next full slot, then MOVER_CONTINUE with
   // the window starting where this tape ended (facts 6.7; ndmjob's
@@ -115,8 +165,18 @@ class BackupRun final : public JobRun {
   }
 
  private:
+  struct DirEntry {
+    uint64_t node, parent;
+    std::string name;
+  };
+  struct NodeEntry {
+    msg::FileStat stat;
+    uint64_t fh_info;
+  };
   Catalog& cat_;
   std::optional<uint16_t> slot_;  // slot address of the mounted tape
+  std::vector<DirEntry> dirs_;
+  std::map<uint64_t, NodeEntry> nodes_;
 };
 
 // Finds the slot holding label `want`: a barcode equal to it first, else
@@ -157,6 +217,8 @@ Outcome cmd_backup(Context& ctx, const std::vector<std::string>& args) {
       "level", po::value<int>()->default_value(0), "dump level 0..9 (0 = full)")(
       "exclude", po::value<std::vector<std::string>>()->composing(), "glob pattern to leave out (repeatable)")(
       "record-size", po::value<uint32_t>()->default_value(65536), "tape record size in bytes")(
+      "history", po::value<std::string>()->default_value("y"),
+      "file history (HIST): y = the server's choice, f = file style, d = dir/node style, n = none")(
       "catalog", po::value<std::string>(), "catalogue file (default ~/.local/share/ndmpctl/catalog/<tape>-<date>.json)");
   add_job_options(a);
   a.positional.add("path", 1);
@@ -165,6 +227,8 @@ Outcome cmd_backup(Context& ctx, const std::vector<std::string>& args) {
   const int level = a.get<int>("level");
   if (level < 0 || level > 9) return Outcome::usage("--level is 0..9");
   const uint32_t rs = a.get<uint32_t>("record-size");
+  const auto hist = a.get<std::string>("history");
+  if (hist != "y" && hist != "f" && hist != "d" && hist != "n") return Outcome::usage("--history is y, f, d or n");
   if (rs == 0 || rs % 512 != 0) return Outcome::usage("--record-size is a positive multiple of 512");
   if (a.has("label"))
     if (auto why = check_label_name(a.get<std::string>("label")); !why.empty()) return Outcome::usage(why);
@@ -226,7 +290,7 @@ Outcome cmd_backup(Context& ctx, const std::vector<std::string>& args) {
     msg::DataStartBackupRequest req;
     req.butype = "tar";
     req.mover = addr.value();  // v2 only
-    req.env = {{"FILESYSTEM", cat.filesystem}, {"TYPE", "tar"}, {"HIST", "y"}, {"LEVEL", std::to_string(level)}};
+    req.env = {{"FILESYSTEM", cat.filesystem}, {"TYPE", "tar"}, {"HIST", hist}, {"LEVEL", std::to_string(level)}};
     if (a.has("exclude")) {
       std::string ex;
       for (const auto& p : a.get<std::vector<std::string>>("exclude")) ex += (ex.empty() ? "" : ",") + p;
@@ -247,6 +311,7 @@ Outcome cmd_backup(Context& ctx, const std::vector<std::string>& args) {
             run.mover_state().state == msg::MoverState::halted &&
             run.mover_state().halt_reason == msg::MoverHaltReason::connect_closed;
   if (ok) {
+    run.resolve_dir_history();
     cat.bytes = run.mover_state().bytes_moved;
     cat.media.back().bytes = cat.bytes - cat.media.back().window_offset;
     if (auto r = link.call(Side::data, code::DATA_GET_ENV); r.ok())

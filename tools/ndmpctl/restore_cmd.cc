@@ -208,11 +208,11 @@ Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
     if (auto o = media.open_robot(); !o.ok()) return o;
   const size_t first = cat.medium_at(first_offset).value_or(0);
   RestoreRun run(link, media, progress, cat, first);
-  if (auto o = run.mount(first, false); !o.ok()) return o;
   progress.note(fmt::format("Restoring {} from {} into {} on {}",
                             direct ? fmt::format("{} name{}", nlist.size(), nlist.size() == 1 ? "" : "s")
                                    : "the backup of " + cat.filesystem,
                             path, to, link.data_who()));
+  if (auto o = run.mount(first, false); !o.ok()) return o;
 
   Outcome outcome = [&]() -> Outcome {
     auto w = run.window(first);

@@ -228,6 +228,12 @@ TcpListener::~TcpListener() {
     if (f >= 0) ::close(f);
 }
 
+bool TcpListener::peer_waiting() const {
+  if (fd_ < 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
 std::shared_ptr<Channel> TcpListener::accept() {
   if (fd_ < 0) return nullptr;
   pollfd p[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};

@@ -62,6 +62,8 @@ class TcpListener {
   const std::string& error() const { return error_; }
   uint32_t ip() const { return ip_; }
   uint16_t port() const { return port_; }
+  // True if a peer has connected and waits in the accept queue.
+  bool peer_waiting() const;
   // Blocks until a peer connects (nullptr after cancel() or on error).
   std::shared_ptr<Channel> accept();
   void cancel();

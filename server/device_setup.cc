@@ -3,7 +3,11 @@
 #include <filesystem>
 
 #include "common/log.h"
+#include <chrono>
+#include <thread>
+
 #include "server/context.h"
+#include "server/session.h"
 
 namespace ndmp::server {
 namespace {
@@ -34,7 +38,11 @@ std::string open_or_create_library(ServerContext& ctx) {
 }  // namespace
 
 std::string setup_devices(ServerContext& ctx) {
-  const auto& c = ctx.config;
+  auto& c = ctx.config;
+  // The emulated library is the default: a machine without tapes still
+  // offers a working library. "none" turns it off.
+  if (c.library_dir.empty()) c.library_dir = (std::filesystem::path(c.state_dir) / "library").string();
+  if (c.library_dir == "none") c.library_dir.clear();
   if (!c.library_dir.empty()) {
     if (std::string err = open_or_create_library(ctx); !err.empty()) return err;
   }
@@ -48,6 +56,14 @@ std::string setup_devices(ServerContext& ctx) {
               dev::to_string(d.origin), d.sg_path.empty() ? "" : " " + d.sg_path);
   if (devices.empty()) log::info("no tape devices configured (set 'library' or 'discover-devices' in ndmpd.conf)");
   return {};
+}
+
+dev::StatusOr<std::unique_ptr<dev::Transport>> open_device(Session& s, const std::string& name) {
+  for (int attempt = 0;; ++attempt) {
+    auto t = s.ctx().inventory->open(name);
+    if (t.ok() || !t.status().is(dev::Category::busy) || attempt >= 25) return t;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace ndmp::server

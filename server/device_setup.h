@@ -3,7 +3,11 @@
 // drives and changers discovered in sysfs.
 #pragma once
 
+#include <memory>
 #include <string>
+
+#include "devices/status.h"
+#include "devices/transport.h"
 
 namespace ndmp::server {
 
@@ -11,5 +15,11 @@ struct ServerContext;
 
 // Returns an operator-readable error, or empty on success.
 std::string setup_devices(ServerContext& ctx);
+
+class Session;
+// Opens a device by inventory name. A device still held by a session that is
+// ending (a DMA that reconnects the moment it disconnected) is waited for
+// briefly instead of being reported busy.
+dev::StatusOr<std::unique_ptr<dev::Transport>> open_device(Session& s, const std::string& name);
 
 }  // namespace ndmp::server

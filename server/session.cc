@@ -61,7 +61,7 @@ bool Session::send(xdr::Header h, const msg::Body* body) {
   h.time_stamp = static_cast<uint32_t>(std::time(nullptr));
   const int v = negotiated_ ? version_ : 0;
   if (!xdr::encode(v, h, body, encoded)) {
-    log::error("{}: cannot encode {} (version {}); replying NDMP_XDR_ENCODE_ERR", tag(), msg::code_name(h.code), v);
+    log::error("{}: cannot encode {} (version {}); replying NDMP_XDR_ENCODE_ERR", tag(), msg::code_label(h.code), v);
     if (h.type != xdr::MessageType::reply) return true;
     h.error = msg::Error::xdr_encode;
     encoded.clear();
@@ -164,13 +164,13 @@ bool Session::handle_record(std::span<const uint8_t> record) {
     case xdr::DecodeStatus::unknown_code:
     case xdr::DecodeStatus::bad_body: {
       if (h.type != xdr::MessageType::request) {
-        log::warn("{}: ignored an unexpected reply to {}", tag(), msg::code_name(h.code));
+        log::warn("{}: ignored an unexpected reply to {}", tag(), msg::code_label(h.code));
         return ++consecutive_bad_ < kMaxConsecutiveBad;
       }
       const bool unknown = decoded.status == xdr::DecodeStatus::unknown_code;
       const msg::Error e = unknown ? msg::Error::not_supported : msg::Error::xdr_decode;
       log::warn("{}: {} 0x{:x} ({}) in NDMP v{}: replying {}", tag(),
-                unknown ? "unsupported message" : "undecodable body of", h.code, msg::code_name(h.code), v,
+                unknown ? "unsupported message" : "undecodable body of", h.code, msg::code_label(h.code), v,
                 msg::to_string(e));
       xdr::Header rh;
       rh.type = xdr::MessageType::reply;
@@ -185,7 +185,7 @@ bool Session::handle_record(std::span<const uint8_t> record) {
   consecutive_bad_ = 0;
 
   if (h.type == xdr::MessageType::reply) {
-    log::warn("{}: ignored an unexpected reply to {}", tag(), msg::code_name(h.code));
+    log::warn("{}: ignored an unexpected reply to {}", tag(), msg::code_label(h.code));
     return true;
   }
 
@@ -194,7 +194,7 @@ bool Session::handle_record(std::span<const uint8_t> record) {
   // Version 0 is the handshake subset (facts 1.4), identical in every version.
   const uint8_t vbit = v == 0 ? kAllVersions : static_cast<uint8_t>(1u << v);
   if (!entry || !(entry->versions & vbit)) {
-    log::warn("{}: {} is not served in NDMP v{}; replying NDMP_NOT_SUPPORTED_ERR", tag(), msg::code_name(h.code), v);
+    log::warn("{}: {} is not served in NDMP v{}; replying NDMP_NOT_SUPPORTED_ERR", tag(), msg::code_label(h.code), v);
     reply = Reply::header(msg::Error::not_supported);
   } else if (!authenticated_ && (entry->access == Access::authenticated ||
                                   (entry->access == Access::before_auth_v2 && v != 2))) {
@@ -203,6 +203,11 @@ bool Session::handle_record(std::span<const uint8_t> record) {
   } else {
     log::debug("{}: {}", tag(), entry->name);
     reply = entry->handler(*this, *decoded.message.body);
+    // Every refused request leaves a line: which message, which error.
+    if (reply.body) {
+      if (msg::Error e = msg::reply_error(*reply.body); e != msg::Error::no_err)
+        log::info("{}: {} answered {}", tag(), entry->name, msg::to_string(e));
+    }
   }
 
   if (reply.send) {

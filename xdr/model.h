@@ -149,6 +149,11 @@ inline constexpr uint32_t MOVER_CONNECT = 0xA09;  // v3, v4
 // v4 name of a message code without the "NDMP_" prefix ("CONNECT_OPEN");
 // nullptr for a number no version defines (reserved and v1 numbers included).
 const char* code_name(uint32_t code);
+// code_name for log lines: never null ("an unknown message" when undefined).
+inline const char* code_label(uint32_t code) {
+  const char* n = code_name(code);
+  return n ? n : "an unknown message";
+}
 
 // ---------------------------------------------------------------------------
 // Enumerations (facts section 5). Values are protocol numbers.
@@ -734,5 +739,9 @@ struct MoverConnectRequest : Body {  // v3, v4
   Addr addr;
   bool operator==(const MoverConnectRequest&) const = default;
 };
+
+// The error a reply body carries (every reply body has one; the v3/v4
+// GET_STATE replies carry it second). no_err for bodies that are not replies.
+Error reply_error(const Body& body);
 
 }  // namespace ndmp::msg

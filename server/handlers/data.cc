@@ -97,8 +97,10 @@ Error connect_data(Session& s, SessionJobs& j, const msg::Addr& addr, Lock& lock
 
 Reply get_state(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.data_machine(s.version());
+  if (m.state() == sm::DataState::listen && j.data_listener && j.data_listener->peer_waiting())
+    j.cv.wait_for(lock, std::chrono::seconds(2), [&] { return m.state() != sm::DataState::listen; });
   auto r = std::make_unique<msg::DataGetStateReply>();
   r->operation = static_cast<msg::DataOperation>(m.operation());
   r->state = static_cast<msg::DataState>(m.wire_state());

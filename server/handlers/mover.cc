@@ -46,8 +46,14 @@ void reset_after_stop(SessionJobs& j) {
 
 Reply get_state(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
+  if (m.state() == sm::MoverState::listen && j.mover_listener && j.mover_listener->peer_waiting()) {
+    // The peer is connected but the acceptor has not run yet: report the
+    // state the DMA caused, not a stale LISTEN (ndmjob checks right after
+    // DATA_CONNECT + START that the mover went ACTIVE).
+    j.cv.wait_for(lock, std::chrono::seconds(2), [&] { return m.state() != sm::MoverState::listen; });
+  }
   auto r = std::make_unique<msg::MoverGetStateReply>();
   r->mode = static_cast<msg::MoverMode>(m.wire_mode());
   r->state = static_cast<msg::MoverState>(m.wire_state());
@@ -171,6 +177,7 @@ Reply listen(Session& s, const msg::MoverListenRequest& req) {
       post_notifications(s, j.mover->take_notifications(), false);
       j.mover_channel = std::move(chan);
       j.mover_tape = s.devices().tape;
+      j.cv.notify_all();
       log::info("{}: MOVER: data connection from {}", s.tag(), j.mover_channel->describe());
       start_mover_worker(s);
     });

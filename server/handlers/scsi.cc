@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "server/context.h"
 #include "server/device_errors.h"
+#include "server/device_setup.h"
 #include "server/dispatch.h"
 #include "server/handlers/device_state.h"
 #include "server/session.h"
@@ -61,7 +62,7 @@ Reply scsi_open(Session& s, const msg::ScsiOpenRequest& req) {
     return error_reply(Error::no_device);
   }
   // No I/O here (SPEC4 3.3.1): the DMA's first CDB is the first command.
-  auto t = s.ctx().inventory->open(req.device);
+  auto t = open_device(s, req.device);
   if (!t.ok()) {
     Error e = ndmp_error_of(t.status());
     log::warn("{}: SCSI_OPEN {}: {} ({})", s.tag(), req.device, t.status().to_string(), msg::to_string(e));

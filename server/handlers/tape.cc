@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "server/context.h"
 #include "server/device_errors.h"
+#include "server/device_setup.h"
 #include "server/dispatch.h"
 #include "server/handlers/device_state.h"
 #include "server/handlers/job_state.h"
@@ -32,7 +33,7 @@ Reply tape_open(Session& s, const msg::TapeOpenRequest& req) {
     log::warn("{}: TAPE_OPEN of \"{}\" refused: no such tape device in the configuration", s.tag(), req.device);
     return error_reply(Error::no_device);
   }
-  auto t = s.ctx().inventory->open(req.device);
+  auto t = open_device(s, req.device);
   if (!t.ok()) {
     Error e = ndmp_error_of(t.status());
     log::warn("{}: TAPE_OPEN {}: {} ({})", s.tag(), req.device, t.status().to_string(), msg::to_string(e));

@@ -18,35 +18,7 @@ namespace ndmp::client {
 
 msg::Error CallResult::error() const {
   if (header.error != msg::Error::no_err || !body) return header.error;
-  // Every reply body except the v3/v4 GET_STATE ones begins with its error;
-  // those two carry it too. Look it up through the concrete types we know.
-  if (auto* e = dynamic_cast<const msg::ErrorReply*>(body.get())) return e->error;
-#define NDMP_ERR_OF(T) \
-  if (auto* p = dynamic_cast<const msg::T*>(body.get())) return p->error;
-  NDMP_ERR_OF(ConnectServerAuthReply)
-  NDMP_ERR_OF(ConfigGetHostInfoReply)
-  NDMP_ERR_OF(ConfigGetButypeAttrReply)
-  NDMP_ERR_OF(ConfigGetConnectionTypeReply)
-  NDMP_ERR_OF(ConfigGetAuthAttrReply)
-  NDMP_ERR_OF(ConfigGetButypeInfoReply)
-  NDMP_ERR_OF(ConfigGetFsInfoReply)
-  NDMP_ERR_OF(ConfigGetTapeInfoReply)
-  NDMP_ERR_OF(ConfigGetScsiInfoReply)
-  NDMP_ERR_OF(ConfigGetServerInfoReply)
-  NDMP_ERR_OF(ConfigGetExtListReply)
-  NDMP_ERR_OF(ScsiGetStateReply)
-  NDMP_ERR_OF(ExecuteCdbReply)
-  NDMP_ERR_OF(TapeGetStateReply)
-  NDMP_ERR_OF(TapeMtioReply)
-  NDMP_ERR_OF(TapeWriteReply)
-  NDMP_ERR_OF(TapeReadReply)
-  NDMP_ERR_OF(DataGetStateReply)
-  NDMP_ERR_OF(DataGetEnvReply)
-  NDMP_ERR_OF(DataListenReply)
-  NDMP_ERR_OF(MoverGetStateReply)
-  NDMP_ERR_OF(MoverListenReply)
-#undef NDMP_ERR_OF
-  return msg::Error::no_err;
+  return msg::reply_error(*body);
 }
 
 Client::~Client() { close(); }
@@ -218,7 +190,7 @@ CallResult Client::call(uint32_t code, const msg::Body& request) {
   CallResult r;
   uint32_t seq = 0;
   if (!send_message(xdr::MessageType::request, code, &request, seq)) {
-    r.failure = fmt::format("cannot send {}", msg::code_name(code));
+    r.failure = fmt::format("cannot send {}", msg::code_label(code));
     return r;
   }
   return wait_reply(code, seq);
@@ -251,7 +223,7 @@ CallResult Client::wait_reply(uint32_t code, uint32_t seq) {
     std::vector<uint8_t> rec;
     std::string why;
     if (!read_record(rec, reply_timeout_, why)) {
-      r.failure = fmt::format("no reply to {}: {}", msg::code_name(code), why);
+      r.failure = fmt::format("no reply to {}: {}", msg::code_label(code), why);
       return r;
     }
     auto d = xdr::decode(version_ ? version_ : 0, rec);

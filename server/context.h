@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,16 @@ struct ServerContext {
   std::shared_ptr<dev::emu::Library> library;
   std::unique_ptr<dev::Inventory> inventory;
   JobEventSink* jobs = nullptr;        // optional observer (Cloud Manager bridge)
+  // Test seam (tests/faults): when set, every transport a session opens
+  // (open_device) is passed through it, so a test can put a fault-injecting
+  // decorator (devices/fault_transport.h) between the server and an emulated
+  // drive. Given the device name and the opened transport, returns the
+  // transport the session uses; the result must own the one it was given, so
+  // the device stays exclusively open exactly as long as before. Called on
+  // session threads; set it before the first DMA connects and never change it
+  // afterwards. Production code leaves it empty.
+  std::function<std::unique_ptr<dev::Transport>(const std::string& name, std::unique_ptr<dev::Transport>)>
+      wrap_transport;
   std::atomic<uint64_t> next_session_id{1};
   std::atomic<uint32_t> live_sessions{0};
 };

@@ -3,8 +3,9 @@
 # suite.sh, later the ndmpd/ndmjob end-to-end script): counted checks and
 # background services that are cleaned up on exit.
 #
-#   vtl_check NAME CMD...      run CMD; "ok - NAME" or "FAIL - NAME" with its
-#                              output indented; returns CMD's status
+#   vtl_check NAME CMD...      run CMD; "ok - NAME (N.N s)" or "FAIL - NAME" with
+#                              its output indented; returns CMD's status.  The
+#                              time is there because the CTest budget is tight
 #   vtl_xfail NAME WHY CMD...  a check that a known emulator gap makes fail:
 #                              "xfail - NAME: WHY" (counted as skipped), or
 #                              "XPASS" (counted as passed) once the gap is gone
@@ -21,24 +22,30 @@ VTL_PASSED=0 VTL_FAILED=0 VTL_XFAILED=0
 : "${VTL_LOG_DIR:=/vtl}"
 declare -A VTL_SERVICES=()
 
+# seconds since $1 (an $EPOCHREALTIME), one decimal, without forking
+_vtl_since() {
+    local us=$(( (${EPOCHREALTIME/./} - ${1/./}) / 100000 ))
+    echo "$((us / 10)).$((us % 10)) s"
+}
+
 vtl_check() {
-    local name=$1 out rc; shift
+    local name=$1 out rc t0=$EPOCHREALTIME; shift
     out=$("$@" 2>&1); rc=$?
     if [ $rc -eq 0 ]; then
-        VTL_PASSED=$((VTL_PASSED + 1)); echo "ok   - $name"
+        VTL_PASSED=$((VTL_PASSED + 1)); echo "ok   - $name ($(_vtl_since "$t0"))"
     else
-        VTL_FAILED=$((VTL_FAILED + 1)); echo "FAIL - $name (exit $rc)"
+        VTL_FAILED=$((VTL_FAILED + 1)); echo "FAIL - $name (exit $rc, $(_vtl_since "$t0"))"
         [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/       | /'
     fi
     return $rc
 }
 
 vtl_xfail() {
-    local name=$1 why=$2; shift 2
+    local name=$1 why=$2 t0=$EPOCHREALTIME; shift 2
     if "$@" > /dev/null 2>&1; then
         VTL_PASSED=$((VTL_PASSED + 1)); echo "XPASS - $name (expected to fail: $why)"
     else
-        VTL_XFAILED=$((VTL_XFAILED + 1)); echo "xfail - $name: $why"
+        VTL_XFAILED=$((VTL_XFAILED + 1)); echo "xfail - $name: $why ($(_vtl_since "$t0"))"
     fi
 }
 

@@ -19,8 +19,8 @@
 #   RUNS          repetitions per figure (default 3; the median is reported)
 #   LARGE_FILES, LARGE_MIB   large data set (default 2 files of 2048 MiB)
 #   SMALL_FILES   small data set: files of 1..16 KiB (default 100000)
-#   RECORD_BLOCKS tape record size in 512-byte blocks, ndmjob -b (default 512
-#                 = 256 KiB, ndmpd's largest record; ndmjob's default is 20)
+#   RECORD_BLOCKS tape record size in 512-byte blocks, ndmjob -b (default 128
+#                 = 64 KiB, the most ndmjob accepts; its default is 20)
 #   PORT_BASE     first of four loopback ports (default 10700)
 #   RESULTS       output file (default bench/RESULTS.md beside this script)
 # Needs: Debian's ndmjob (/usr/lib/amanda/ndmjob, package amanda-common).
@@ -44,7 +44,7 @@ RUNS=${RUNS:-3}
 LARGE_FILES=${LARGE_FILES:-2}
 LARGE_MIB=${LARGE_MIB:-2048}
 SMALL_FILES=${SMALL_FILES:-100000}
-RECORD_BLOCKS=${RECORD_BLOCKS:-512}
+RECORD_BLOCKS=${RECORD_BLOCKS:-128}
 PORT_BASE=${PORT_BASE:-10700}
 RESULTS=${RESULTS:-$HERE/RESULTS.md}
 NDMJOB=/usr/lib/amanda/ndmjob
@@ -56,6 +56,7 @@ die() { say "FAILED: $*"; exit 1; }
 [ -x "$NDMJOB" ] || die "$NDMJOB not found (apt-get install amanda-common; scripts/install-deps.sh)"
 
 # --- build -------------------------------------------------------------------
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 say "building Release in $BUILD_DIR"
 cmake -S "$SRC" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$BUILD_DIR.cmake.log" 2>&1 ||
   die "cmake configure (see $BUILD_DIR.cmake.log)"
@@ -64,7 +65,7 @@ ninja -C "$BUILD_DIR" -j2 ndmp_cm >"$BUILD_DIR.ninja.log" 2>&1 || die "build (se
 ninja -C "$BUILD_DIR" -j2 ndmpd ndmjob_gmalloc_shim ndmp-ctl-bench ndmp-bench-gen ndmp_bench_codec ndmp_bench_tape \
   >"$BUILD_DIR.ninja.log" 2>&1 || die "build (see $BUILD_DIR.ninja.log)"
 NDMPD=$BUILD_DIR/server/ndmpd
-SHIM=$(find "$BUILD_DIR" -name 'libndmjob_gmalloc_shim.so' | head -1)
+SHIM=$(find "$BUILD_DIR" -name '*ndmjob_gmalloc_shim.so' -type f | head -1)
 [ -n "$SHIM" ] || die "ndmjob g_malloc shim not built"
 
 # --- scratch and data sets -----------------------------------------------------
@@ -99,8 +100,8 @@ if [ "$(cat "$STAMP_S" 2>/dev/null)" != "$SMALL_FILES" ]; then
   echo "$SMALL_FILES" >"$STAMP_S"
 fi
 bytes_of() { du -sb --apparent-size "$1" | cut -f1; }   # file bytes + directory sizes (tiny)
-LARGE_BYTES=$(find "$DATA/large" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-SMALL_BYTES=$(find "$DATA/small" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+LARGE_BYTES=$(find "$DATA/large" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
+SMALL_BYTES=$(find "$DATA/small" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
 SMALL_COUNT=$(find "$DATA/small" -type f | wc -l)
 
 # --- helpers -------------------------------------------------------------------
@@ -110,20 +111,43 @@ mbps() { awk -v b="$1" -v s="$2" 'BEGIN {printf "%.0f", b/s/1e6}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b>0) printf "%.2f", a/b; else print "n/a"}'; }
 drop_dir() { rm -rf "$1"; sync -f "$S" 2>/dev/null || true; }
 
-declare -A SECS RSS   # figure name -> median seconds / peak RSS KiB
+declare -A SECS CPU   # figure name -> median wall seconds / median CPU seconds
+
+# CPU seconds so far of what a figure measures: the ndmpd processes in
+# CPU_PIDS (utime + stime), or, when CPU_PIDS is empty, this shell's finished
+# children (the limit commands). Less sensitive to a busy machine than wall time.
+CPU_PIDS=""
+# Sets CPU_NOW (not echoed: `times` in a $(...) subshell would see no children).
+HZ=$(getconf CLK_TCK)
+cpu_now() {
+  if [ -n "$CPU_PIDS" ]; then
+    local p t=0
+    for p in $CPU_PIDS; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+    CPU_NOW=$(awk -v t="$t" -v hz="$HZ" 'BEGIN {print t / hz}')
+  else
+    times >"$W/.times"
+    CPU_NOW=$(awk 'NR == 2 {gsub(/s/, ""); split($1, u, "m"); split($2, k, "m"); print u[1] * 60 + u[2] + k[1] * 60 + k[2]}' "$W/.times")
+  fi
+}
 
 # time_runs NAME SETUP_FN RUN_FN: RUNS times (SETUP untimed, RUN timed); median seconds.
 time_runs() {
-  local name=$1 setup=$2 run=$3 i t0 t1 list=""
+  local name=$1 setup=$2 run=$3 i t0 t1 c0 c1 list="" clist=""
   for ((i = 1; i <= RUNS; i++)); do
     $setup
+    cpu_now
+    c0=$CPU_NOW
     t0=$(now)
     $run || die "$name (run $i)"
     t1=$(now)
+    cpu_now
+    c1=$CPU_NOW
     list+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b-a}')"$'\n'
+    clist+="$(awk -v a="$c0" -v b="$c1" 'BEGIN {print b-a}')"$'\n'
   done
   SECS[$name]=$(printf '%s' "$list" | median)
-  say "$name: median ${SECS[$name]} s over $RUNS runs"
+  CPU[$name]=$(printf '%s' "$clist" | median)
+  say "$name: median ${SECS[$name]} s wall, ${CPU[$name]} s CPU over $RUNS runs"
 }
 nothing() { :; }
 
@@ -137,23 +161,29 @@ dd_large() { dd if="$DATA/large/big0.bin" of="$LIM" bs=1M conv=fdatasync status=
 DISK_MIB=512
 dd_disk() { dd if="$DATA/large/big0.bin" of="$S/dd.out" bs=1M count=$DISK_MIB conv=fdatasync status=none; }
 clear_lim() { rm -f "$LIM" "$S/dd.out"; }
-# Warm the caches once, as every later reader finds them.
-tar -C "$DATA/large" -cf - . | cat >/dev/null
-tar -C "$DATA/small" -cf - . | cat >/dev/null
-time_runs tar_large clear_lim tar_large
-time_runs cat_large clear_lim cat_large
-time_runs dd_large clear_lim dd_large
-time_runs dd_disk clear_lim dd_disk
+# The limits overwrite their previous output, as a backup overwrites the tape
+# from BOT (the emulated tape then truncates its image): both pay for freeing
+# the old bytes inside the timed region.
+# Warm the page cache before each group of figures on a data set: a busy
+# machine (tmpfs tapes, other work) may have evicted it since.
+warm() { tar -C "$DATA/$1" -cf - . | cat >/dev/null; }
+warm large
+time_runs tar_large nothing tar_large
+time_runs cat_large nothing cat_large
+time_runs dd_large nothing dd_large
+time_runs dd_disk nothing dd_disk
 rm -f "$S/dd.out"
-time_runs tar_small clear_lim tar_small
+warm small
+time_runs tar_small nothing tar_small
 tar -C "$DATA/small" -cf "$W/small.tar" .
 SMALL_TAR_BYTES=$(stat -c %s "$W/small.tar")
 cat_small() { cat "$W/small.tar" >"$LIM" && sync "$LIM"; }
-time_runs cat_small clear_lim cat_small
+time_runs cat_small nothing cat_small
 rm -f "$W/small.tar"
 REST_LIM=$W/limit-restore
 tar -C "$DATA/large" -cf "$W/large.tar" .
 untar_large() { mkdir -p "$REST_LIM" && tar -C "$REST_LIM" -xf "$W/large.tar"; }
+warm large
 time_runs untar_large "drop_dir $REST_LIM" untar_large
 drop_dir "$REST_LIM"
 rm -f "$W/large.tar" "$LIM"
@@ -222,6 +252,7 @@ track_rss() {  # NAME PID... : after a job, keep the largest VmHWM seen for NAME
 }
 
 B_FLAGS=(-b "$RECORD_BLOCKS" -B tar)
+CPU_PIDS="$TAPE_PID $DATA_PID"
 IDX=$W/index
 RESTORE=$W/restore
 
@@ -229,13 +260,20 @@ for set in large small; do
   src=$DATA/$set
   bk_local() { reset_hwm "$TAPE_PID"; job -v -c -D "$A" -f emu-drive0 -C "$src" "${B_FLAGS[@]}" -I "$IDX.$set" && track_rss "local_$set" "$TAPE_PID"; }
   rs_local() { reset_hwm "$TAPE_PID"; job -v -x -D "$A" -f emu-drive0 -C "$RESTORE" "${B_FLAGS[@]}" -J "$IDX.$set" && track_rss "restore_$set" "$TAPE_PID"; }
+  bk_nohist() { job -v -c -D "$A" -f emu-drive0 -C "$src" "${B_FLAGS[@]}"; }
   bk_3way() { reset_hwm "$TAPE_PID" "$DATA_PID"; job -v -c -D "$B" -T "$A" -f emu-drive0 -C "$src" "${B_FLAGS[@]}" -I "$IDX.3$set" && track_rss "3way_$set" "$TAPE_PID" "$DATA_PID"; }
+  warm "$set"
   say "ndmpd: $set backup (two-way, file history on)"
   time_runs "ndmpd_backup_$set" nothing bk_local
+  if [ "$set" = small ]; then
+    say "ndmpd: $set backup (two-way, file history off): what file history costs"
+    time_runs "ndmpd_nohist_$set" nothing bk_nohist
+  fi
   say "ndmpd: $set restore (two-way)"
   time_runs "ndmpd_restore_$set" "drop_dir $RESTORE" rs_local
   diff -rq "$src" "$RESTORE" >/dev/null || die "restore of $set differs from the source"
   drop_dir "$RESTORE"
+  warm "$set"
   say "ndmpd: $set backup three-way (two ndmpd over loopback TCP)"
   time_runs "ndmpd_3way_$set" nothing bk_3way
 done
@@ -255,6 +293,7 @@ wait "$TAPE_PID" "$DATA_PID" 2>/dev/null || true
 rm -rf "$W/tape/library"
 
 # --- ndmjob's own server (the peer) ------------------------------------------------
+CPU_PIDS=""   # its work runs in forked, never reaped children: wall time only
 say "peer: ndmjob -o daemon on port $PEER_PORT"
 PEER=$W/peer
 mkdir -p "$PEER/bin"
@@ -271,6 +310,7 @@ peer_tape() { rm -f "$PEER/tape" "$PEER/tape.lck" "$PEER/tape.pos"; : >"$PEER/ta
 for set in large small; do
   src=$DATA/$set
   bk_peer() { job -v -c -D "$P" -f "$PEER/tape" -C "$src" "${B_FLAGS[@]}" -I "$IDX.p$set"; }
+  warm "$set"
   say "peer: $set backup (two-way, file history on)"
   time_runs "peer_backup_$set" peer_tape bk_peer
 done
@@ -287,6 +327,7 @@ MICRO=$W/micro.txt
 # --- report ----------------------------------------------------------------------------
 cleanup
 trap - EXIT
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 say "writing $RESULTS"
 row() {  # LABEL SECONDS_KEY BYTES LIMIT_KEY PEER_KEY TARGET_LIMIT TARGET_PEER RSS_KEY [files]
   local label=$1 key=$2 bytes=$3 lim=$4 peer=$5 tl=$6 tp=$7 rss=$8 files=${9:-}
@@ -300,10 +341,12 @@ row() {  # LABEL SECONDS_KEY BYTES LIMIT_KEY PEER_KEY TARGET_LIMIT TARGET_PEER R
   if [ -n "$tl" ]; then met+=$(awk -v x="$l" -v t="$tl" 'BEGIN {print (x>=t) ? "limit ≥" t " met" : "limit ≥" t " MISSED"}'); fi
   if [ -n "$tp" ]; then met+="${met:+; }"$(awk -v x="$p" -v t="$tp" 'BEGIN {print (x>=t) ? "peer ≥" t "× met" : "peer ≥" t "× MISSED"}'); fi
   if [ -n "$r" ]; then met+="${met:+; }"$([ "$r" -lt 64 ] && echo "RSS <64 MiB met" || echo "RSS <64 MiB MISSED"); fi
-  printf '| %s | %.2f | %s | %s | %s | %s | %s | %s |\n' "$label" "$s" "$v" "${fs:--}" "${l:--}" "${p:--}" "${r:--}" "${met:--}"
+  local c="-"
+  case "$key" in peer_*) ;; *) c=$(printf '%.2f' "${CPU[$key]}") ;; esac
+  printf '| %s | %.2f | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$s" "$c" "$v" "${fs:--}" "${l:--}" "${p:--}" "${r:--}" "${met:--}"
 }
 lim_row() {  # LABEL KEY BYTES
-  printf '| %s | %.2f | %s | - | 1.00 | - | - | - |\n' "$1" "${SECS[$2]}" "$(mbps "$3" "${SECS[$2]}")"
+  printf '| %s | %.2f | %.2f | %s | - | 1.00 | - | - | - |\n' "$1" "${SECS[$2]}" "${CPU[$2]}" "$(mbps "$3" "${SECS[$2]}")"
 }
 mem_total=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
 disk_dev=$(df --output=source "$S" | tail -1)
@@ -332,12 +375,16 @@ the next run rewrites this file. Targets are those of issue 10.
 | tape, limits, restores | $W ($OUT_FS) |
 | disk write speed | $(mbps "$((DISK_MIB << 20))" "${SECS[dd_disk]}") MB/s (\`dd bs=1M count=$DISK_MIB conv=fdatasync\` to $S) |
 | runs | median of $RUNS per figure |
+| load average | $LOAD_START at start, $LOAD_END at end (other work on the machine: figures are noisy) |
 | tape record | $((RECORD_BLOCKS * 512)) bytes (ndmjob -b $RECORD_BLOCKS) |
 
 Data: **large** = $LARGE_FILES files of $LARGE_MIB MiB ($LARGE_BYTES bytes); **small** =
 $SMALL_COUNT files of 1-16 KiB in directories of 1000 ($SMALL_BYTES bytes of file data;
 as a tar stream $SMALL_TAR_BYTES bytes). MB/s = file data bytes / wall seconds (10^6 bytes),
 the same numerator for every row of a data set, so the ratios are ratios of times.
+CPU s = CPU time (user + system) of the ndmpd process(es) for ndmpd rows, of the
+command for limit rows (median): the cost of the work, less disturbed by a busy machine
+than wall time.
 Backups run with file history on (\`ndmjob -I\`); DMA = Debian's ndmjob on the same machine;
 the tape = ndmpd's emulated library on the same disk (\`--library\`). Ratios ≥ 1 are faster
 than the reference. RSS = peak resident set of the ndmpd process(es) during the job
@@ -345,22 +392,23 @@ than the reference. RSS = peak resident set of the ndmpd process(es) during the 
 
 ## Results
 
-| figure | s | MB/s | files/s | × limit | × ndmjob server | peak RSS MiB | targets |
-|---|---:|---:|---:|---:|---:|---:|---|
+| figure | s | CPU s | MB/s | files/s | × limit | × ndmjob server | peak RSS MiB | targets |
+|---|---:|---:|---:|---:|---:|---:|---:|---|
 EOF
   lim_row "limit: \`tar -cf - large > file; sync\`" tar_large "$LARGE_BYTES"
   lim_row "limit: \`cat large/* > file; sync\`" cat_large "$LARGE_BYTES"
-  printf '| limit: `dd bs=1M conv=fdatasync` of one large file | %.2f | %s | - | - | - | - | - |\n' \
-    "${SECS[dd_large]}" "$(mbps "$((LARGE_BYTES / LARGE_FILES))" "${SECS[dd_large]}")"
+  printf '| limit: `dd bs=1M conv=fdatasync` of one large file | %.2f | %.2f | %s | - | - | - | - | - |\n' \
+    "${SECS[dd_large]}" "${CPU[dd_large]}" "$(mbps "$((LARGE_BYTES / LARGE_FILES))" "${SECS[dd_large]}")"
   row "ndmpd backup large, two-way" ndmpd_backup_large "$LARGE_BYTES" tar_large peer_backup_large 0.9 2 local_large
   row "ndmpd backup large, three-way (2 ndmpd, TCP)" ndmpd_3way_large "$LARGE_BYTES" tar_large peer_backup_large "" "" 3way_large
   row "ndmjob server backup large, two-way" peer_backup_large "$LARGE_BYTES" tar_large "" "" "" ""
   lim_row "limit: \`tar -xf\` large" untar_large "$LARGE_BYTES"
   row "ndmpd restore large, two-way" ndmpd_restore_large "$LARGE_BYTES" untar_large "" "" "" restore_large
   lim_row "limit: \`tar -cf - small > file; sync\`" tar_small "$SMALL_BYTES"
-  printf '| limit: `cat` of the small tar stream; sync | %.2f | %s | - | - | - | - | - |\n' \
-    "${SECS[cat_small]}" "$(mbps "$SMALL_BYTES" "${SECS[cat_small]}")"
+  printf '| limit: `cat` of the small tar stream; sync | %.2f | %.2f | %s | - | - | - | - | - |\n' \
+    "${SECS[cat_small]}" "${CPU[cat_small]}" "$(mbps "$SMALL_BYTES" "${SECS[cat_small]}")"
   row "ndmpd backup small, two-way" ndmpd_backup_small "$SMALL_BYTES" tar_small peer_backup_small 0.8 2 local_small "$SMALL_COUNT"
+  row "ndmpd backup small, two-way, file history off" ndmpd_nohist_small "$SMALL_BYTES" tar_small peer_backup_small "" "" "" "$SMALL_COUNT"
   row "ndmpd backup small, three-way (2 ndmpd, TCP)" ndmpd_3way_small "$SMALL_BYTES" tar_small peer_backup_small "" "" 3way_small "$SMALL_COUNT"
   row "ndmjob server backup small, two-way" peer_backup_small "$SMALL_BYTES" tar_small "" "" "" "" "$SMALL_COUNT"
   lim_row "limit: \`tar -xf\` small" untar_small "$SMALL_BYTES"

@@ -406,9 +406,12 @@ std::string slurp(const fs::path& p) {
 }
 
 void write_pattern(const fs::path& p, size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
+  std::mt19937_64 rng(seed);
   std::string data(n, '\0');
-  for (auto& ch : data) ch = static_cast<char>('a' + rng() % 26);
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t r = rng();
+    for (size_t k = i; k < std::min(n, i + 8); ++k, r >>= 8) data[k] = static_cast<char>('a' + (r & 0xff) % 26);
+  }
   std::ofstream(p, std::ios::binary) << data;
 }
 

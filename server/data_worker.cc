@@ -10,6 +10,10 @@
 // as MOVER_READ; facts 6.10), then the engine reads the stream; one LOG_FILE
 // per requested name, before the halt.
 #include <chrono>
+#include <mutex>
+#include <condition_variable>
+#include <thread>
+#include <deque>
 #include <cstring>
 #include <functional>
 
@@ -181,13 +185,26 @@ msg::FileType ndmp_type(backup::FileType t) {
   return msg::FileType::other;
 }
 
-// Batches file history into posts: a full batch goes out at once, the rest
-// at flush(). Sending blocks only on the DMA's socket, so a slow DMA slows
-// file history by at most one batch of buffered entries.
+// Batches file history into posts and sends them from a thread of its own,
+// so encoding and the DMA's socket stay off the backup's critical path.
+// At most kQueued full batches wait; a DMA slower than the backup then slows
+// the backup, never memory (issue 5: "file history never stalls the backup
+// beyond a bounded queue"). flush() sends what is left and waits until every
+// batch is out, so all file history precedes NOTIFY_DATA_HALTED (SPEC4 D.4).
 class HistoryPoster : public backup::FileHistorySink, public backup::WarningSink {
  public:
   static constexpr size_t kBatch = 512;
-  explicit HistoryPoster(Session& s) : s_(s) {}
+  static constexpr size_t kQueued = 8;
+  explicit HistoryPoster(Session& s) : s_(s), sender_([this] { send_loop(); }) {}
+  ~HistoryPoster() override {
+    flush();
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    sender_.join();
+  }
 
   backup::Status add(const backup::FileHistoryEntry& e) override {
     if (s_.version() == 2) {
@@ -196,7 +213,7 @@ class HistoryPoster : public backup::FileHistorySink, public backup::WarningSink
       fill(p.fstat, e);
       p.fstat.fh_info = e.fh_info;
       v2_.paths.push_back(std::move(p));
-      if (v2_.paths.size() >= kBatch) flush();
+      if (v2_.paths.size() >= kBatch) hand_over();
     } else {
       msg::FhFile f;
       msg::FileName n;
@@ -209,7 +226,7 @@ class HistoryPoster : public backup::FileHistorySink, public backup::WarningSink
       f.node = e.stat.inode;
       f.fh_info = e.fh_info;
       v3_.files.push_back(std::move(f));
-      if (v3_.files.size() >= kBatch) flush();
+      if (v3_.files.size() >= kBatch) hand_over();
     }
     ++count_;
     return {};
@@ -218,15 +235,53 @@ class HistoryPoster : public backup::FileHistorySink, public backup::WarningSink
     log::warn("{}: backup: {}", s_.tag(), text);
     log_to_dma(s_, msg::LogType::warning, std::string(text));
   }
+  // Sends the partial batch and waits until the queue is empty.
   void flush() {
-    if (!v2_.paths.empty()) s_.send_post(msg::code::FH_ADD_UNIX_PATH, v2_);
-    if (!v3_.files.empty()) s_.send_post(msg::code::FH_ADD_FILE, v3_);
-    v2_.paths.clear();
-    v3_.files.clear();
+    hand_over();
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return queue_.empty() && !sending_; });
   }
   uint64_t count() const { return count_; }
 
  private:
+  struct Batch {
+    uint32_t code = 0;
+    std::unique_ptr<msg::Body> body;
+  };
+  void hand_over() {
+    Batch b;
+    if (!v2_.paths.empty()) {
+      b.code = msg::code::FH_ADD_UNIX_PATH;
+      b.body = std::make_unique<msg::FhAddUnixPathPost>(std::move(v2_));
+      v2_ = {};
+    } else if (!v3_.files.empty()) {
+      b.code = msg::code::FH_ADD_FILE;
+      b.body = std::make_unique<msg::FhAddFilePost>(std::move(v3_));
+      v3_ = {};
+    } else {
+      return;
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return queue_.size() < kQueued; });
+    queue_.push_back(std::move(b));
+    cv_.notify_all();
+  }
+  void send_loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return done_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      Batch b = std::move(queue_.front());
+      queue_.pop_front();
+      sending_ = true;
+      cv_.notify_all();
+      lock.unlock();
+      s_.send_post(b.code, *b.body);
+      lock.lock();
+      sending_ = false;
+      cv_.notify_all();
+    }
+  }
   static void fill(msg::FileStat& st, const backup::FileHistoryEntry& e) {
     st.fs_type = msg::FsType::unix_fs;
     st.ftype = ndmp_type(e.stat.type);
@@ -240,9 +295,15 @@ class HistoryPoster : public backup::FileHistorySink, public backup::WarningSink
     st.links = static_cast<uint32_t>(e.stat.links);
   }
   Session& s_;
-  msg::FhAddUnixPathPost v2_;
+  msg::FhAddUnixPathPost v2_;  // the batch being filled (engine thread)
   msg::FhAddFilePost v3_;
   uint64_t count_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;
+  bool sending_ = false;
+  bool done_ = false;
+  std::thread sender_;  // last: starts after the members it uses
 };
 
 sm::DataEvent halt_event_for(const backup::Status& st) {

@@ -2,7 +2,7 @@
 // disk full"). The target is a 3 MiB tmpfs mounted by the test (the suite
 // runs as root; without the mount the test says it skipped and why).
 //
-// What must hold afterwards: the restore halts without success and says so
+// What must hold afterwards: the restore halts INTERNAL_ERROR and says so
 // (NOTIFY_DATA_HALTED, DATA_GET_STATE); no partial file is left (every file
 // present in the target equals its source); nothing is written outside the
 // target; the drive is free and the tape unchanged.
@@ -56,8 +56,8 @@ TEST(DiskFull, RestoreHaltsAndLeavesNoPartialFile) {
   ASSERT_EQ(start_local_restore(*c, target), Error::no_err);
   auto end = drive_job(*c);
   ASSERT_TRUE(end.halted);
-  EXPECT_NE(end.data, msg::DataHaltReason::successful) << "a restore that did not fit must not report success";
-  EXPECT_NE(data_state(*c).halt_reason, msg::DataHaltReason::successful);
+  EXPECT_EQ(end.data, msg::DataHaltReason::internal_error) << "a restore that did not fit must not report success";
+  EXPECT_EQ(data_state(*c).halt_reason, msg::DataHaltReason::internal_error);
   finish_job(*c);
 
   size_t whole = 0;

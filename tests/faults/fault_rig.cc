@@ -35,10 +35,14 @@ dev::CdbResult Forwarder::execute(const dev::CdbCommand& cmd) {
   return inner_->execute(cmd);
 }
 
-void DriveControl::hold_writes_after(unsigned n) {
+void DriveControl::hold_after(uint8_t opcode, unsigned n) {
   std::lock_guard lock(mu_);
+  hold_opcode_ = opcode;
   hold_after_ = n;
+  held_seen_ = 0;
 }
+
+void DriveControl::hold_writes_after(unsigned n) { hold_after(dev::op::write6, n); }
 
 bool DriveControl::wait_held(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
@@ -57,15 +61,18 @@ unsigned DriveControl::writes_done() const {
 }
 
 dev::CdbResult DriveControl::execute(const dev::CdbCommand& cmd) {
-  if (!cmd.cdb.empty() && cmd.cdb[0] == dev::op::write6) {
+  if (!cmd.cdb.empty()) {
     std::unique_lock lock(mu_);
-    if (hold_after_ && writes_ >= *hold_after_) {
-      holding_ = true;
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return !hold_after_ || writes_ < *hold_after_; });
-      holding_ = false;
+    if (hold_after_ && cmd.cdb[0] == hold_opcode_) {
+      if (held_seen_ >= *hold_after_) {
+        holding_ = true;
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return !hold_after_; });
+        holding_ = false;
+      }
+      ++held_seen_;
     }
-    ++writes_;
+    if (cmd.cdb[0] == dev::op::write6) ++writes_;
   }
   return faults_.execute(cmd);
 }

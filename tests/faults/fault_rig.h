@@ -9,8 +9,8 @@
 // server/context.h) wraps every emulated drive a session opens. Each drive has
 // one DriveControl that outlives the opens: a dev::FaultTransport (faults fire
 // by the count of an opcode since they were added, whichever session opened
-// the drive) and a write gate that holds WRITE(6) commands so a test can act
-// at a known point of a job (the job is then provably in the middle, with a
+// the drive) and a gate that holds WRITE(6) or READ(6) commands so a test can
+// act at a known point of a job (the job is then provably in the middle, with a
 // known number of records on the tape) without waiting for a time.
 //
 // Threads: DriveControl is called by the session's mover thread (execute) and
@@ -58,9 +58,11 @@ class DriveControl {
   // Arms a fault (see devices/fault_transport.h); counting starts now.
   void add(const dev::Fault& f) { faults_.add(f); }
   size_t pending_faults() const { return faults_.pending(); }
-  // WRITE(6) commands after the first `n` wait until release().
+  // Commands of `opcode` (WRITE(6), READ(6)) after the first `n` counted
+  // from now wait until release().
+  void hold_after(uint8_t opcode, unsigned n);
   void hold_writes_after(unsigned n);
-  // Waits until a WRITE is being held; false after `timeout`.
+  // Waits until a command is being held; false after `timeout`.
   bool wait_held(std::chrono::milliseconds timeout = kWait);
   void release();
   unsigned writes_done() const;  // WRITE(6) commands passed on to the drive
@@ -74,7 +76,9 @@ class DriveControl {
   dev::FaultTransport faults_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  uint8_t hold_opcode_ = 0;
   std::optional<unsigned> hold_after_;
+  unsigned held_seen_ = 0;  // commands of hold_opcode_ since hold_after()
   bool holding_ = false;
   unsigned writes_ = 0;
 };

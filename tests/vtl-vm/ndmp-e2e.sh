@@ -16,8 +16,9 @@
 #   jobs        a small tree backed up through a tgt drive and restored into
 #               an empty directory, byte-exact with modes, owners, mtimes and
 #               links; two-way (one connection) and three-way (-T: a second
-#               connection, DATA and MOVER joined over TCP); the tape image
-#               grows and GNU tar reads the tape back through st
+#               connection, DATA and MOVER joined over TCP); a direct access
+#               restore of two files; the tape image grows and GNU tar reads
+#               the tape back through st
 # Where tgt 1.0.85 lacks something the check is an "xfail" that names the gap
 # (README.md), and turns into XPASS the day the gap is gone.
 # ndmjob's exit status says nothing about success (NOTES section 1), so each

@@ -70,6 +70,10 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ $# -gt 0 ] || host_failed "no command given (see --help)"
+# Root, said up front: as another user the run would fail later with a
+# reason that hides this one (no cache under an unset HOME, 9p files the
+# guest cannot read, apt-get refusing to install).
+[ "$(id -u)" = 0 ] || host_failed "run as root: qemu shares the host's / over 9p with its own rights, and missing packages are installed with apt-get"
 for n in "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB" "$TIMEOUT" "$MEM"; do
     [[ $n =~ ^[0-9]+$ ]] || host_failed "not a number: $n"
 done

@@ -81,9 +81,14 @@ for v in 4 3; do
 done
 # the names a DMA uses for the devices, from the v4 answer
 ndmjob -q -T "$(agent 4)" -R "$(agent 4)"
-TAPE0=$(grep -oE '\btape[0-9]+\b' "$E2E/last.out" | head -n1)
+# the drive the jobs load (element $VTL_DRIVE_FIRST) by its serial: ndmjob
+# prints 'device NAME' and then its 'SERIAL_NUMBER=...'
+TAPE0=$(awk -v want="SERIAL_NUMBER=$VTL_DRIVE0_SERIAL" '
+    match($0, /device +[^ "]+/) { d = substr($0, RSTART, RLENGTH); sub(/device +/, "", d) }
+    index($0, want) { print d; exit }' "$E2E/last.out")
 CHANGER=$(grep -oE '\bchanger[0-9]+\b' "$E2E/last.out" | head -n1)
-echo "  device names: tape ${TAPE0:=tape0}, changer ${CHANGER:=changer0}"
+[ -n "$TAPE0" ] || { echo "  no device reports serial $VTL_DRIVE0_SERIAL; guessing tape0"; TAPE0=tape0; }
+echo "  device names: tape $TAPE0 (serial $VTL_DRIVE0_SERIAL), changer ${CHANGER:=changer0}"
 
 echo "# robot through ndmpd (SCSI interface) on $VTL_CHANGER_SG"
 R=(-R "$(agent 4)" -r "$CHANGER")

@@ -69,7 +69,12 @@ TapeIo TapeService::read(uint32_t count, std::vector<uint8_t>& out, int version)
   out.clear();
   if (count == 0) return {};
   last_error_ = false;
-  auto r = drive_.read(buffer_);
+  // Twice the request: a record no longer than `count` then fits with room
+  // to spare (tgt corrupts short reads into buffers under twice the record),
+  // and a longer one is truncated to `count` anyway. Not the whole buffer:
+  // some targets copy the full allocation per record (20 ms+ on tgt).
+  const size_t want = std::min(buffer_.size(), size_t{count} * 2);
+  auto r = drive_.read(std::span<uint8_t>(buffer_.data(), want));
   if (!r.ok()) {
     if (r.status().is(dev::Category::medium_error)) last_error_ = true;
     return fail(r.status());

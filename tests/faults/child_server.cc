@@ -64,6 +64,7 @@ bool ChildServer::start() {
   argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
+    for (const auto& [k, v] : opts_.env) ::setenv(k.c_str(), v.c_str(), 1);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

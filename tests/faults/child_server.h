@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tools/client/client.h"
@@ -22,6 +23,7 @@ struct ChildOptions {
   unsigned drives = 1, slots = 4;
   uint64_t tape_mib = 64;
   std::vector<std::string> extra_args;  // e.g. {"--cloudmanager.address", "127.0.0.1", ...}
+  std::vector<std::pair<std::string, std::string>> env;  // set in the child before exec
 };
 
 class ChildServer {

@@ -54,9 +54,11 @@ bool in_window(const MoverVars& v, uint64_t offset) {
 
 void halt_on_tape_error(Session& s, SessionJobs& j, Lock& lock, const TapeIo& t, bool& keep_going) {
   // v4 halts on a media error; v2/v3 pause MEDIA_ERROR and let the DMA decide.
+  // Only a halt ends the stream: a paused mover keeps the data connection so
+  // MOVER_CONTINUE can retry the record (MOVER_ABORT shuts it down).
   log::error("{}: mover: tape error: {}", s.tag(), t.why);
-  j.mover_channel->shutdown();
   event(s, j, sm::MoverEvent::media_error, j.mv.bytes_moved, t.why);
+  if (j.mover->state() != sm::MoverState::paused) j.mover_channel->shutdown();
   keep_going = j.mover->state() == sm::MoverState::paused && wait_continue(j, lock);
 }
 

@@ -98,6 +98,32 @@ TEST_P(TapeFault, MediumErrorOnBackupWrite) {
   expect_readable_prefix(5);
 }
 
+// v2/v3 pause on a media error so the DMA can decide; a DMA that retries
+// (MOVER_CONTINUE) after a transient error gets the failed record written
+// again and a complete, exact backup.
+TEST_P(TapeFault, MediumErrorOnBackupWriteRetriedByTheDma) {
+  if (v() >= 4) GTEST_SKIP() << "SKIPPED: v4 halts on a media error; there is nothing to continue";
+  auto c = rig.login(v());
+  ASSERT_TRUE(c);
+  load_tape(*c, 1);
+  rig.drive().add(dev::Fault::on_nth(dev::op::write6, 6).answer(sk::medium_error, 0x0c, 0x00));
+  ASSERT_EQ(start_local_backup(*c, src), Error::no_err);
+  auto end = drive_job(*c, [&](client::Client& cl, msg::MoverPauseReason r) {
+    EXPECT_EQ(r, msg::MoverPauseReason::media_error);
+    EXPECT_EQ(cl.call(code::MOVER_CONTINUE).error(), Error::no_err);
+  });
+  ASSERT_TRUE(end.halted);
+  ASSERT_TRUE(end.paused);
+  EXPECT_EQ(*end.paused, msg::MoverPauseReason::media_error);
+  EXPECT_EQ(end.data, msg::DataHaltReason::successful) << "the retried record completes the backup";
+  finish_job(*c);
+  const fs::path target = rig.export_dir() / "restored";
+  ASSERT_EQ(start_local_restore(*c, target), Error::no_err);
+  EXPECT_EQ(drive_job(*c).data, msg::DataHaltReason::successful);
+  finish_job(*c);
+  EXPECT_EQ(compare_trees(src, target), std::vector<std::string>{});
+}
+
 TEST_P(TapeFault, MediumErrorOnRestoreRead) {
   auto c = rig.login(v());
   ASSERT_TRUE(c);

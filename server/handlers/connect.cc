@@ -1,4 +1,5 @@
 // CONNECT interface (0x900–0x903): version negotiation and authentication.
+#include <optional>
 #include <thread>
 
 #include "common/log.h"
@@ -54,6 +55,10 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
 
   bool ok = false;
   std::string why;
+  // A challenge answers one attempt only, whatever the user name, so a
+  // captured digest cannot be replayed and a guess costs a round trip.
+  std::optional<Challenge> challenge;
+  if (a.type == msg::AuthType::md5) std::swap(challenge, s.md5_challenge());
   if (a.type == msg::AuthType::none) {
     ok = true;
   } else {
@@ -64,17 +69,12 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
       ok = a.password.size() == password->size() &&
            constant_time_equal(a.password.data(), password->data(), password->size());
       if (!ok) why = "wrong password";
+    } else if (!challenge) {
+      why = "no challenge was requested (CONFIG_GET_AUTH_ATTR) before the MD5 digest";
     } else {
-      auto& challenge = s.md5_challenge();
-      if (!challenge) {
-        why = "no challenge was requested (CONFIG_GET_AUTH_ATTR) before the MD5 digest";
-      } else {
-        Digest expect = md5_digest(*password, *challenge);
-        ok = constant_time_equal(expect.data(), a.digest.data(), expect.size());
-        if (!ok) why = "wrong MD5 digest";
-      }
-      // A challenge answers one attempt only, so a captured digest cannot be replayed.
-      challenge.reset();
+      Digest expect = md5_digest(*password, *challenge);
+      ok = constant_time_equal(expect.data(), a.digest.data(), expect.size());
+      if (!ok) why = "wrong MD5 digest";
     }
   }
 

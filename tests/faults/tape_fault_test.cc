@@ -13,7 +13,8 @@
 //    names it, the drive is free.
 //  - UNIT ATTENTION (tape changed behind our back) on TAPE_WRITE: the write
 //    fails with IO_ERR and a count of 0, nothing is written at the wrong place (the
-//    tape holds exactly the records acknowledged before).
+//    tape holds exactly the records acknowledged before); during a backup the
+//    mover treats it as a media error (v4 halt, v2/v3 pause MEDIA_ERROR).
 //  - End of medium with no next tape: the mover pauses EOM, the DMA aborts,
 //    DATA halts without success, the drive is free, the records written
 //    before early warning are readable.
@@ -205,6 +206,31 @@ TEST_P(TapeFault, UnitAttentionOnTapeWrite) {
   auto tape = read_tape(rig.server());
   EXPECT_EQ(tape.records, 1u) << "only the acknowledged record";
   EXPECT_EQ(tape.bytes, std::vector<uint8_t>(kRecord, 'A'));
+}
+
+// The same during a backup through the mover: the job stops at the refused
+// record (the drive may hold another tape now), the records before it are
+// on the tape, nothing after.
+TEST_P(TapeFault, UnitAttentionDuringBackup) {
+  auto c = rig.login(v());
+  ASSERT_TRUE(c);
+  load_tape(*c, 1);
+  rig.drive().add(dev::Fault::on_nth(dev::op::write6, 8).answer(sk::unit_attention, 0x28, 0x00));
+  ASSERT_EQ(start_local_backup(*c, src), Error::no_err);
+  auto end = drive_job(*c, [&](client::Client& cl, msg::MoverPauseReason r) {
+    EXPECT_LT(v(), 4) << "v4 halts instead of pausing";
+    EXPECT_EQ(r, msg::MoverPauseReason::media_error);
+    EXPECT_EQ(cl.call(code::MOVER_ABORT).error(), Error::no_err);
+  });
+  ASSERT_TRUE(end.halted);
+  EXPECT_EQ(end.data, msg::DataHaltReason::connect_error);
+  ASSERT_TRUE(end.mover);
+  EXPECT_EQ(*end.mover, v() >= 4 ? msg::MoverHaltReason::media_error : msg::MoverHaltReason::aborted);
+  EXPECT_EQ(mover_state(*c).record_num, 7u);
+  EXPECT_TRUE(log.contains("WRITE(6)")) << log.text();
+  finish_job(*c);
+  expect_drive_free();
+  expect_readable_prefix(7);
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, TapeFault, ::testing::Values(2, 3, 4),

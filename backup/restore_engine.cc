@@ -213,6 +213,10 @@ struct RestoreEngine::Impl {
         r = archive_read_data_block(rd, &data, &size, &offset);
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN) {
+          // The stream ended inside this file's data (connection lost, bad
+          // archive): a file with a zero-filled tail must not look restored.
+          archive_write_finish_entry(disk);
+          if (::unlink(target.c_str()) == 0) log::info("restore {}: removed partial {}", root, target);
           if (!source_status) return source_status;
           return Status::corrupt(fmt::format("reading data of {}: {}", shown, or_unknown(archive_error_string(rd))));
         }

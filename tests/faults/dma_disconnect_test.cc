@@ -131,10 +131,6 @@ TEST_F(DmaDisconnect, DuringRestore) {
 // The same cut: every file in the target is complete (equal to its source);
 // the one being written at the cut must not stay behind at its final name.
 TEST_F(DmaDisconnect, DuringRestoreLeavesNoPartialFile) {
-  GTEST_SKIP() << "known bug: when the cut falls inside a file's data, backup/restore_engine.cc leaves that "
-                  "file at its final name and full size with the unreceived tail as zeros (seen: a/f23, "
-                  "172931 bytes, in about half the runs): the read-error branch of its data loop returns "
-                  "without the unlink that data_write_failed() does for a failed write";
   const fs::path target = rig.export_dir() / "restored";
   restore_cut_at_record(41, target);
   size_t complete = 0;
@@ -146,7 +142,9 @@ TEST_F(DmaDisconnect, DuringRestoreLeavesNoPartialFile) {
                         << " bytes";
       complete += same;
     }
-  EXPECT_GT(complete, 0u);
+  // How many files finished before the job was aborted depends on timing
+  // (the abort cancels the engine at once); that none is partial does not.
+  std::printf("restore cut at record 41: %zu complete files, no partial one\n", complete);
 }
 
 // The tape fills (early warning after 10 records), the mover pauses EOM, and

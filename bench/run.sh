@@ -436,4 +436,5 @@ EOF
     cat "$HERE/ANALYSIS.md"
   fi
 } >"$RESULTS"
+rm -rf "$W"   # tapes and outputs; the data sets stay in $S for the next run
 say "done: $RESULTS"

@@ -183,7 +183,13 @@ TEST(Load, SessionsAndFourBackupsThenRestoreNoLeak) {
   std::cout << "ndmpd VmRSS " << rss_at_start << " KiB at start, " << rss_before << " KiB after the warm-up round, "
             << rss_after << " KiB after the load round; " << srv.open_fds() << " fds (" << fds_at_start
             << " at start)\n";
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan keeps freed memory in quarantine (256 MiB by default): RSS says
+  // nothing about leaks there; LeakSanitizer checks them at exit instead.
+  std::cout << "RSS bound not checked under AddressSanitizer (quarantine)\n";
+#else
   EXPECT_LE(rss_after, rss_before + kRssBoundKib) << "RSS grew between two identical load rounds";
+#endif
   EXPECT_EQ(srv.stop(), 0);
 }
 

@@ -1,11 +1,31 @@
 #!/bin/sh
-# Builds everything and runs every test (the README's test command; CI runs it
-# through .ci/run). Installs missing Debian packages first.
+# Builds everything and runs every test: the README's test command, which CI
+# runs through .ci/run on a clean clone. Installs missing Debian packages first.
+#
+#  1. the normal build (RelWithDebInfo) and the whole suite, including
+#     Debian's ndmjob against ndmpd and the qemu/tgt real-kernel SCSI guest;
+#  2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#     (preset asan), except the guest, which ran the normal binaries in 1;
+#  3. every libFuzzer target for FUZZ_SECONDS (default 20) each.
+# Steps 2 and 3 can be left out locally with NDMP_TEST_QUICK=1; CI runs all.
+# About 22 minutes on a quiet 2-core machine.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-BUILD=${BUILD:-build}
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build "$BUILD" -j"$(nproc)"
-cd "$BUILD"
-ctest --output-on-failure -j"$(nproc)" --timeout 600
+JOBS=${JOBS:-$(nproc)}
+
+echo "== 1/3: build and test (RelWithDebInfo)"
+cmake --preset default
+cmake --build --preset default -j"$JOBS"
+ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 900
+
+if [ "${NDMP_TEST_QUICK:-0}" = 1 ] && [ "${CI:-}" != true ]; then
+  echo "NDMP_TEST_QUICK=1: sanitizer and fuzz steps left out"
+  exit 0
+fi
+
+echo "== 2/3: the suite under ASan + UBSan"
+JOBS=$JOBS ./scripts/sanitize.sh asan --output-on-failure --timeout 900 -LE vtl-vm
+
+echo "== 3/3: bounded fuzzing"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} JOBS=$JOBS ./scripts/fuzz.sh

@@ -19,18 +19,11 @@ namespace {
 using msg::Error;
 using Lock = std::unique_lock<std::mutex>;
 
-Error err(sm::Error e) { return static_cast<Error>(static_cast<uint32_t>(e)); }
+Error err(sm::Error e) { return ndmp_error(e); }
 
 void commit(Session& s, SessionJobs& j, sm::DataEvent e) {
   j.data->apply(e);
   post_notifications(s, j.data->take_notifications(), true, j.dv.halt_text);
-}
-
-msg::Addr tcp_addr(uint32_t ip, uint16_t port) {
-  msg::Addr a;
-  a.type = msg::AddrType::tcp;
-  a.tcp.push_back({ip, port, {}});
-  return a;
 }
 
 backup::Env to_env(const std::vector<msg::Pval>& p) {

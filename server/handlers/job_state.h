@@ -100,6 +100,17 @@ struct SessionJobs {
   void join_data_threads();
 };
 
+// A state-machine error as the NDMP error (the numbers are the protocol's).
+inline msg::Error ndmp_error(sm::Error e) { return static_cast<msg::Error>(static_cast<uint32_t>(e)); }
+
+// A one-entry TCP address, as GET_STATE and LISTEN replies carry it.
+inline msg::Addr tcp_addr(uint32_t ip, uint16_t port) {
+  msg::Addr a;
+  a.type = msg::AddrType::tcp;
+  a.tcp.push_back({ip, port, {}});
+  return a;
+}
+
 // Turns state-machine notifications into posts: queued after the current
 // reply when `after_reply`, else sent now.
 void post_notifications(Session& s, const std::vector<sm::Notification>& notes, bool after_reply,

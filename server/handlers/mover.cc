@@ -17,19 +17,12 @@ namespace {
 using msg::Error;
 using Lock = std::unique_lock<std::mutex>;
 
-Error err(sm::Error e) { return static_cast<Error>(static_cast<uint32_t>(e)); }
+Error err(sm::Error e) { return ndmp_error(e); }
 
 // Commits a request's transition and queues its posts after the reply.
 void commit(Session& s, SessionJobs& j, sm::MoverEvent e, sm::MoverArgs args = {}) {
   j.mover->apply(e, args);
   post_notifications(s, j.mover->take_notifications(), true);
-}
-
-msg::Addr tcp_addr(uint32_t ip, uint16_t port) {
-  msg::Addr a;
-  a.type = msg::AddrType::tcp;
-  a.tcp.push_back({ip, port, {}});
-  return a;
 }
 
 void reset_after_stop(SessionJobs& j) {

@@ -25,6 +25,12 @@ struct PipeCore {
   bool read_closed = false;   // reader gone: writes fail
   bool aborted = false;
   explicit PipeCore(size_t cap) : ring(cap) {}
+  // Sets one of the flags above and wakes both ends.
+  void raise(bool PipeCore::*flag) {
+    std::lock_guard lock(mu);
+    this->*flag = true;
+    cv.notify_all();
+  }
 };
 
 class PipeWriter : public Channel {
@@ -47,16 +53,8 @@ class PipeWriter : public Channel {
     }
     return true;
   }
-  void close_write() override {
-    std::lock_guard lock(c_->mu);
-    c_->write_closed = true;
-    c_->cv.notify_all();
-  }
-  void shutdown() override {
-    std::lock_guard lock(c_->mu);
-    c_->aborted = true;
-    c_->cv.notify_all();
-  }
+  void close_write() override { c_->raise(&PipeCore::write_closed); }
+  void shutdown() override { c_->raise(&PipeCore::aborted); }
   std::string describe() const override { return "LOCAL"; }
 
  private:
@@ -66,11 +64,7 @@ class PipeWriter : public Channel {
 class PipeReader : public Channel {
  public:
   explicit PipeReader(std::shared_ptr<PipeCore> c) : c_(std::move(c)) {}
-  ~PipeReader() override {
-    std::lock_guard lock(c_->mu);
-    c_->read_closed = true;
-    c_->cv.notify_all();
-  }
+  ~PipeReader() override { c_->raise(&PipeCore::read_closed); }
   long read(std::span<uint8_t> buf) override {
     std::unique_lock lock(c_->mu);
     c_->cv.wait(lock, [&] { return c_->aborted || c_->size > 0 || c_->write_closed; });
@@ -85,17 +79,9 @@ class PipeReader : public Channel {
     return static_cast<long>(n);
   }
   bool write_all(std::span<const uint8_t>) override { return false; }
-  void close_write() override {
-    // The reader is done with the stream: the writer's next write fails.
-    std::lock_guard lock(c_->mu);
-    c_->read_closed = true;
-    c_->cv.notify_all();
-  }
-  void shutdown() override {
-    std::lock_guard lock(c_->mu);
-    c_->aborted = true;
-    c_->cv.notify_all();
-  }
+  // The reader is done with the stream: the writer's next write fails.
+  void close_write() override { c_->raise(&PipeCore::read_closed); }
+  void shutdown() override { c_->raise(&PipeCore::aborted); }
   std::string describe() const override { return "LOCAL"; }
 
  private:

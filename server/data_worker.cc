@@ -191,7 +191,21 @@ msg::FileType ndmp_type(backup::FileType t) {
 // the backup, never memory (issue 5: "file history never stalls the backup
 // beyond a bounded queue"). flush() sends what is left and waits until every
 // batch is out, so all file history precedes NOTIFY_DATA_HALTED (SPEC4 D.4).
-class HistoryPoster : public backup::FileHistorySink, public backup::WarningSink {
+// Engine warnings (a vanished or unreadable file) go to the log and the DMA.
+class DmaWarnings : public backup::WarningSink {
+ public:
+  DmaWarnings(Session& s, const char* what) : s_(s), what_(what) {}
+  void warning(std::string_view text) override {
+    log::warn("{}: {}: {}", s_.tag(), what_, text);
+    log_to_dma(s_, msg::LogType::warning, std::string(text));
+  }
+
+ private:
+  Session& s_;
+  const char* what_;
+};
+
+class HistoryPoster : public backup::FileHistorySink {
  public:
   static constexpr size_t kBatch = 512;
   static constexpr size_t kQueued = 8;
@@ -230,10 +244,6 @@ class HistoryPoster : public backup::FileHistorySink, public backup::WarningSink
     }
     ++count_;
     return {};
-  }
-  void warning(std::string_view text) override {
-    log::warn("{}: backup: {}", s_.tag(), text);
-    log_to_dma(s_, msg::LogType::warning, std::string(text));
   }
   // Sends the partial batch and waits until the queue is empty.
   void flush() {
@@ -367,7 +377,8 @@ void start_data_backup(Session& s, backup::BackupRequest req) {
     ChannelSink sink(s, chan);
     HistoryPoster history(s);
     const bool hist = req.options.history != backup::HistoryMode::none;
-    backup::BackupEngine engine(req, sink, hist ? &history : nullptr, &history);
+    DmaWarnings warnings(s, "backup");
+    backup::BackupEngine engine(req, sink, hist ? &history : nullptr, &warnings);
     lock.lock();
     j.backup_engine = &engine;
     lock.unlock();
@@ -415,7 +426,7 @@ void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm:
     auto chan = j.data_channel;
     lock.unlock();
     LogFileReporter reporter(s);
-    HistoryPoster warnings(s);
+    DmaWarnings warnings(s, "restore");
     backup::RestoreEngine engine(req, &reporter, &warnings);
     lock.lock();
     j.restore_engine = &engine;

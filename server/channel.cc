@@ -16,20 +16,52 @@
 namespace ndmp::server {
 namespace {
 
+// The in-process pipe is a single-producer single-consumer ring. The lock
+// guards only the indices and flags: each side copies outside it, into or
+// out of the part of the ring that the other side cannot touch until the
+// indices move (the writer's free space, the reader's filled bytes). Copying
+// under the lock serialised the two threads, and a backup has the engine
+// filling the ring and the mover draining it on two cores at once.
+// Each side sleeps on its own condition until a useful amount is there
+// (a record for the reader, a quarter of the ring for a writer with more to
+// write), so a full ring does not ping-pong the threads on every record.
 struct PipeCore {
   std::mutex mu;
-  std::condition_variable cv;
+  std::condition_variable readable, writable;
   std::vector<uint8_t> ring;
-  size_t head = 0, size = 0;  // ring buffer: data at [head, head+size)
+  size_t head = 0, size = 0;  // filled bytes: [head, head+size) modulo the ring
   bool write_closed = false;  // end of stream
   bool read_closed = false;   // reader gone: writes fail
   bool aborted = false;
+  size_t reader_wants = 0;    // the reader sleeps until this many bytes are filled (0: not sleeping)
+  size_t writer_wants = 0;    // the writer sleeps until this much is free (0: not sleeping)
   explicit PipeCore(size_t cap) : ring(cap) {}
+
+  size_t cap() const { return ring.size(); }
   // Sets one of the flags above and wakes both ends.
   void raise(bool PipeCore::*flag) {
     std::lock_guard lock(mu);
     this->*flag = true;
-    cv.notify_all();
+    readable.notify_all();
+    writable.notify_all();
+  }
+  // Called with the lock held after `n` bytes were filled or drained.
+  void filled(size_t n) {
+    size += n;
+    if (reader_wants != 0 && size >= reader_wants) readable.notify_one();
+  }
+  void drained(size_t n) {
+    head = (head + n) % cap();
+    size -= n;
+    if (writer_wants != 0 && cap() - size >= writer_wants) writable.notify_one();
+  }
+  // Blocks until `want` bytes are filled, the stream ended or was aborted.
+  void wait_filled(std::unique_lock<std::mutex>& lock, size_t want) {
+    want = std::min(want, cap());
+    if (size >= want || aborted || write_closed) return;
+    reader_wants = want;
+    readable.wait(lock, [&] { return aborted || write_closed || size >= want; });
+    reader_wants = 0;
   }
 };
 
@@ -39,17 +71,23 @@ class PipeWriter : public Channel {
   ~PipeWriter() override { close_write(); }
   long read(std::span<uint8_t>) override { return -1; }
   bool write_all(std::span<const uint8_t> data) override {
-    std::unique_lock lock(c_->mu);
+    PipeCore& c = *c_;
+    std::unique_lock lock(c.mu);
     while (!data.empty()) {
-      c_->cv.wait(lock, [&] { return c_->aborted || c_->read_closed || c_->size < c_->ring.size(); });
-      if (c_->aborted || c_->read_closed) return false;
-      const size_t cap = c_->ring.size();
-      const size_t tail = (c_->head + c_->size) % cap;
-      const size_t n = std::min<size_t>({data.size(), cap - c_->size, cap - tail});
-      std::memcpy(c_->ring.data() + tail, data.data(), n);
-      c_->size += n;
+      if (c.aborted || c.read_closed) return false;
+      if (c.size == c.cap()) {
+        c.writer_wants = std::min(data.size(), c.cap() / 4);
+        c.writable.wait(lock, [&] { return c.aborted || c.read_closed || c.cap() - c.size >= c.writer_wants; });
+        c.writer_wants = 0;
+        continue;
+      }
+      const size_t tail = (c.head + c.size) % c.cap();
+      const size_t n = std::min<size_t>({data.size(), c.cap() - c.size, c.cap() - tail});
+      lock.unlock();
+      std::memcpy(c.ring.data() + tail, data.data(), n);
+      lock.lock();
+      c.filled(n);
       data = data.subspan(n);
-      c_->cv.notify_all();
     }
     return true;
   }
@@ -66,17 +104,30 @@ class PipeReader : public Channel {
   explicit PipeReader(std::shared_ptr<PipeCore> c) : c_(std::move(c)) {}
   ~PipeReader() override { c_->raise(&PipeCore::read_closed); }
   long read(std::span<uint8_t> buf) override {
-    std::unique_lock lock(c_->mu);
-    c_->cv.wait(lock, [&] { return c_->aborted || c_->size > 0 || c_->write_closed; });
-    if (c_->aborted) return -1;
-    if (c_->size == 0) return 0;
-    const size_t cap = c_->ring.size();
-    const size_t n = std::min<size_t>({buf.size(), c_->size, cap - c_->head});
-    std::memcpy(buf.data(), c_->ring.data() + c_->head, n);
-    c_->head = (c_->head + n) % cap;
-    c_->size -= n;
-    c_->cv.notify_all();
+    PipeCore& c = *c_;
+    std::unique_lock lock(c.mu);
+    c.wait_filled(lock, 1);
+    if (c.aborted) return -1;
+    if (c.size == 0) return 0;
+    const size_t n = std::min<size_t>({buf.size(), c.size, c.cap() - c.head});
+    const size_t from = c.head;
+    lock.unlock();
+    std::memcpy(buf.data(), c.ring.data() + from, n);
+    lock.lock();
+    c.drained(n);
     return static_cast<long>(n);
+  }
+  long view(size_t want, const uint8_t*& data) override {
+    PipeCore& c = *c_;
+    std::unique_lock lock(c.mu);
+    c.wait_filled(lock, want);
+    if (c.aborted) return -1;
+    data = c.ring.data() + c.head;
+    return static_cast<long>(std::min<size_t>({want, c.size, c.cap() - c.head}));
+  }
+  void consume(size_t n) override {
+    std::lock_guard lock(c_->mu);
+    c_->drained(std::min(n, c_->size));
   }
   bool write_all(std::span<const uint8_t>) override { return false; }
   // The reader is done with the stream: the writer's next write fails.
@@ -146,6 +197,12 @@ class TcpChannel : public Channel {
 std::pair<std::shared_ptr<Channel>, std::shared_ptr<Channel>> make_local_pipe(size_t capacity) {
   auto core = std::make_shared<PipeCore>(capacity);
   return {std::make_shared<PipeWriter>(core), std::make_shared<PipeReader>(core)};
+}
+
+std::pair<std::shared_ptr<Channel>, std::shared_ptr<Channel>> make_local_pipe_for_records(uint32_t record_size) {
+  const size_t target = 4u << 20;
+  const size_t rs = std::max<size_t>(record_size, 1);
+  return make_local_pipe(std::max<size_t>(1, (target + rs - 1) / rs) * rs);
 }
 
 std::shared_ptr<Channel> make_tcp_channel(int fd) { return std::make_shared<TcpChannel>(fd); }

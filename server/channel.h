@@ -26,6 +26,19 @@ class Channel {
   // Reads what is available, blocking until at least one byte: > 0 bytes,
   // 0 = the peer finished sending (end of stream), < 0 = failed or shut down.
   virtual long read(std::span<uint8_t> buf) = 0;
+  // Zero-copy reading, offered by the in-process pipe (the mover writes tape
+  // records straight from its ring): blocks until `want` bytes are there,
+  // the stream ended or failed; points `data` at them and returns how many
+  // can be seen in one piece (fewer than `want` at the end of the stream or
+  // where the ring wraps), 0 at end of stream, < 0 failed or shut down. The
+  // bytes stay put until consume(). Channels without it return -2.
+  virtual long view(size_t want, const uint8_t*& data) {
+    (void)want;
+    data = nullptr;
+    return kNoView;
+  }
+  virtual void consume(size_t n) { (void)n; }
+  static constexpr long kNoView = -2;
   // Writes everything or fails (peer gone, shut down).
   virtual bool write_all(std::span<const uint8_t> data) = 0;
   // This side will send no more (end of stream for the peer).
@@ -43,6 +56,9 @@ class Channel {
 // bound keeps memory per job fixed whatever the backup size; a full pipe
 // blocks the writer (the backup engine) until the mover drains it.
 std::pair<std::shared_ptr<Channel>, std::shared_ptr<Channel>> make_local_pipe(size_t capacity = 4u << 20);
+// The pipe for a mover of `record_size`: about 4 MiB, a whole number of
+// records so that records read through view() never straddle the ring's end.
+std::pair<std::shared_ptr<Channel>, std::shared_ptr<Channel>> make_local_pipe_for_records(uint32_t record_size);
 
 // A connected TCP socket (takes ownership of fd).
 std::shared_ptr<Channel> make_tcp_channel(int fd);

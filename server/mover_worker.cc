@@ -62,6 +62,42 @@ void halt_on_tape_error(Session& s, SessionJobs& j, Lock& lock, const TapeIo& t,
   keep_going = j.mover->state() == sm::MoverState::paused && wait_continue(j, lock);
 }
 
+// The next record of the stream: straight from the local pipe's ring when it
+// lies there in one piece (no copy; consume() once it is on tape), else
+// gathered into `rec`. `fill` bytes of it are data; false means the data
+// connection failed.
+struct NextRecord {
+  std::span<const uint8_t> bytes;
+  size_t fill = 0;
+  bool viewed = false;
+};
+
+bool next_record(Channel& chan, std::vector<uint8_t>& rec, NextRecord& out, bool& eof) {
+  const size_t rs = rec.size();
+  out = {};
+  const uint8_t* p = nullptr;
+  long v = chan.view(rs, p);
+  if (v == static_cast<long>(rs)) {
+    out = {std::span<const uint8_t>(p, rs), rs, true};
+    return true;
+  }
+  if (v < 0 && v != Channel::kNoView) return false;
+  if (v == 0) {
+    eof = true;
+    return true;
+  }
+  size_t fill = 0;
+  while (fill < rs && !eof) {
+    long n = chan.read(std::span<uint8_t>(rec.data() + fill, rs - fill));
+    if (n < 0) return false;
+    if (n == 0) eof = true;
+    fill += static_cast<size_t>(n);
+  }
+  if (fill < rs) std::memset(rec.data() + fill, 0, rs - fill);  // pad the last record
+  out = {std::span<const uint8_t>(rec), fill, false};
+  return true;
+}
+
 void run_backup(Session& s, SessionJobs& j) {
   Lock lock(j.mu);
   auto chan = j.mover_channel;
@@ -70,20 +106,16 @@ void run_backup(Session& s, SessionJobs& j) {
   lock.unlock();
   bool eof = false;
   for (;;) {
-    size_t fill = 0;
-    while (fill < rs && !eof) {
-      long n = chan->read(std::span<uint8_t>(rec.data() + fill, rs - fill));
-      if (n < 0) {
-        lock.lock();
-        if (j.mover->state() == sm::MoverState::active) {
-          log::error("{}: mover: the data connection failed ({})", s.tag(), chan->describe());
-          event(s, j, sm::MoverEvent::connection_error);
-        }
-        return;
+    NextRecord next;
+    if (!next_record(*chan, rec, next, eof)) {
+      lock.lock();
+      if (j.mover->state() == sm::MoverState::active) {
+        log::error("{}: mover: the data connection failed ({})", s.tag(), chan->describe());
+        event(s, j, sm::MoverEvent::connection_error);
       }
-      if (n == 0) eof = true;
-      fill += static_cast<size_t>(n);
+      return;
     }
+    const size_t fill = next.fill;
     lock.lock();
     if (j.mover->state() != sm::MoverState::active) return;  // aborted meanwhile
     if (fill == 0) {
@@ -92,7 +124,6 @@ void run_backup(Session& s, SessionJobs& j) {
       event(s, j, sm::MoverEvent::connection_closed);
       return;
     }
-    if (fill < rs) std::memset(rec.data() + fill, 0, rs - fill);  // pad the last record
     for (;;) {
       // End of window: detected only when trying to write past it (SPEC4 3.6.2.3).
       const uint64_t pos = j.mv.record_num * rs;
@@ -106,7 +137,7 @@ void run_backup(Session& s, SessionJobs& j) {
       if (!tape) return;
       const std::string tape_name = tape->name();
       lock.unlock();
-      TapeIo t = tape->write(rec);
+      TapeIo t = tape->write(next.bytes);
       const bool warned = t.error == msg::Error::no_err && tape->take_early_warning();
       tape.reset();  // never hold the drive across a pause: the DMA changes tapes then
       lock.lock();
@@ -114,6 +145,7 @@ void run_backup(Session& s, SessionJobs& j) {
       if (t.error == msg::Error::no_err) {
         ++j.mv.record_num;
         j.mv.bytes_moved += fill;
+        if (next.viewed) chan->consume(fill);
         if (warned) {
           log::info("{}: mover: tape {} reached early warning after {} bytes; waiting for a new tape", s.tag(),
                     tape_name, j.mv.bytes_moved);

@@ -148,7 +148,7 @@ Reply listen(Session& s, const msg::MoverListenRequest& req) {
   j.mv.addr_type = req.type;
   if (req.type == msg::AddrType::local) {
     // The DATA service of this same session will DATA_CONNECT(LOCAL).
-    auto [writer, reader] = make_local_pipe();
+    auto [writer, reader] = make_local_pipe_for_records(j.mv.record_size);
     j.mover_channel = mode == sm::MoverMode::read ? reader : writer;
     j.pending_local_for_data = mode == sm::MoverMode::read ? writer : reader;
     j.mover_listening_local = true;
@@ -196,7 +196,7 @@ Reply connect(Session& s, const msg::MoverConnectRequest& req) {
     // Joins this session's DATA, which did DATA_LISTEN(LOCAL).
     if (!j.data_listening_local || !j.data || j.data->state() != sm::DataState::listen)
       return error_reply(Error::illegal_state);
-    auto [writer, reader] = make_local_pipe();
+    auto [writer, reader] = make_local_pipe_for_records(j.mv.record_size);
     chan = mode == sm::MoverMode::read ? reader : writer;
     j.pending_local_for_mover = mode == sm::MoverMode::read ? writer : reader;
     // The DATA side becomes CONNECTED now that its peer exists.

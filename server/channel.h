@@ -43,6 +43,13 @@ class Channel {
   virtual bool write_all(std::span<const uint8_t> data) = 0;
   // This side will send no more (end of stream for the peer).
   virtual void close_write() = 0;
+  // After close_write(): blocks until the reading end is done with the
+  // stream (in one session: the mover has written the last record and
+  // halted) or the channel was shut down. At once where the peer cannot be
+  // seen (TCP). A backup's DATA halts only then, so NOTIFY_DATA_HALTED
+  // follows NOTIFY_MOVER_HALTED and a DMA that acts on the DATA's halt finds
+  // the mover halted too (ndmjob otherwise waits out a 2 s poll).
+  virtual void await_reader() {}
   // Abort both directions now; blocked calls return failure.
   virtual void shutdown() = 0;
   // "LOCAL" or "tcp 192.0.2.1:40000", for logs.

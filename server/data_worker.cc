@@ -389,6 +389,7 @@ void start_data_backup(Session& s, backup::BackupRequest req) {
     backup::Status st = engine.run(&sum);
     chan->close_write();  // end of stream for the mover, before the halt post
     history.flush();
+    if (st.is_ok()) chan->await_reader();
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     lock.lock();

@@ -3,6 +3,7 @@
 // are the same bytes as through read(), and shutdown/close unblock both ends.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -117,6 +118,34 @@ TEST(LocalPipe, WritesFailOnceTheReaderIsGone) {
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   r->close_write();  // the reader's "done with the stream"
   writer.join();
+}
+
+TEST(LocalPipe, AwaitReaderReturnsOnlyOnceTheReaderIsDone) {
+  auto [w, r] = make_local_pipe(4096);
+  std::vector<uint8_t> some(100, 5);
+  ASSERT_TRUE(w->write_all(some));
+  w->close_write();
+  std::atomic<bool> returned{false};
+  std::thread data([&, w = w] {
+    w->await_reader();
+    returned = true;
+  });
+  std::vector<uint8_t> buf(200);
+  EXPECT_EQ(r->read(buf), 100);
+  EXPECT_EQ(r->read(buf), 0);  // end of stream seen, but the mover is not done yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(returned.load()) << "the DATA side must not halt before the mover";
+  r->close_write();  // what the mover worker does once it has halted
+  data.join();
+  EXPECT_TRUE(returned.load());
+}
+
+TEST(LocalPipe, AwaitReaderEndsOnShutdown) {
+  auto [w, r] = make_local_pipe(4096);
+  w->close_write();
+  std::thread data([&, w = w] { w->await_reader(); });
+  r->shutdown();
+  data.join();
 }
 
 TEST(TcpChannel, HasNoViewSoTheMoverCopies) {

@@ -5,6 +5,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/xattr.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -112,8 +116,8 @@ struct BackupEngine::Run {
   std::string source;  // resolved absolute path of FILESYSTEM
   std::optional<Timestamp> base;
   dev_t root_dev = 0;
-  bool estimating = false;
-  uint64_t estimate = 0;
+  std::atomic<bool> estimate_stop{false};
+  std::thread estimator;  // the size estimate's walk, beside the backup's
 
   archive* writer = nullptr;
   archive* disk = nullptr;
@@ -131,6 +135,7 @@ struct BackupEngine::Run {
 
   explicit Run(BackupEngine& e) : eng(e) {}
   ~Run() {
+    stop_estimate();
     if (entry) archive_entry_free(entry);
     if (links) archive_entry_linkresolver_free(links);
     if (writer) archive_write_free(writer);
@@ -211,6 +216,7 @@ struct BackupEngine::Run {
   }
 
   bool excluded(const std::string& name, const std::string& rel) const {
+    if (eng.req_.options.excludes.empty()) return false;
     std::string slash_rel = "/" + rel;
     for (const auto& p : eng.req_.options.excludes) {
       if (p.find('/') != std::string::npos) {
@@ -290,17 +296,39 @@ struct BackupEngine::Run {
     return Status::ok();
   }
 
+  // The entry's metadata. Most files have no holes, no xattrs and hence no
+  // ACLs (Linux keeps ACLs in xattrs): for those, stat, owner names and the
+  // inode flags are all libarchive would find, taken here from what the walk
+  // already has. Everything else (symlinks, devices, possibly sparse files,
+  // any xattr) goes through archive_read_disk_entry_from_file, whose sparse
+  // probe and ACL/xattr look-ups cost ten system calls a file.
+  int read_metadata(int fd, const struct stat& st, const std::string& rel) {
+    bool plain = fd >= 0 && (S_ISDIR(st.st_mode) ||
+                             (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_blocks) * 512 >=
+                                                         static_cast<uint64_t>(st.st_size)));
+    if (plain) {
+      ssize_t x = ::flistxattr(fd, nullptr, 0);
+      plain = x == 0 || (x < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP));
+    }
+    if (!plain) {
+      std::string full = rel.empty() ? source : source + "/" + rel;
+      archive_entry_copy_sourcepath(entry, full.c_str());
+      return archive_read_disk_entry_from_file(disk, entry, fd, &st);
+    }
+    archive_entry_copy_stat(entry, &st);
+    if (const char* u = archive_read_disk_uname(disk, st.st_uid)) archive_entry_copy_uname(entry, u);
+    if (const char* g = archive_read_disk_gname(disk, st.st_gid)) archive_entry_copy_gname(entry, g);
+    int flags = 0;  // chattr flags (nodump, immutable, ...), as libarchive records them
+    if (::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && flags != 0)
+      archive_entry_set_fflags(entry, static_cast<unsigned long>(flags), 0);
+    return ARCHIVE_OK;
+  }
+
   Status write_entry(int fd, const struct stat& st, const std::string& rel, const std::string& name,
                      uint64_t parent_ino) {
-    if (estimating) {
-      estimate += estimate_entry(st);
-      return Status::ok();
-    }
     archive_entry_clear(entry);
     archive_entry_copy_pathname(entry, rel.empty() ? "." : rel.c_str());
-    std::string full = rel.empty() ? source : source + "/" + rel;
-    archive_entry_copy_sourcepath(entry, full.c_str());
-    int r = archive_read_disk_entry_from_file(disk, entry, fd, &st);
+    int r = read_metadata(fd, st, rel);
     if (r == ARCHIVE_WARN) {
       warn(fmt::format("/{}: {}", rel, archive_error_string(disk) ? archive_error_string(disk) : "metadata incomplete"));
     } else if (r != ARCHIVE_OK) {
@@ -336,7 +364,7 @@ struct BackupEngine::Run {
                static_cast<uint64_t>(st.st_size), ts(st.st_mtim), ts(st.st_atim), ts(st.st_ctim),
                static_cast<uint64_t>(st.st_nlink), static_cast<uint64_t>(st.st_ino)};
     fh.fh_info = offset;
-    eng.set_progress(fh.path, summary.entries);
+    eng.set_progress(fh.path, summary.entries);  // once per entry: a mutex and a string copy
     if (eng.history_ && eng.req_.options.history != HistoryMode::none)
       if (auto s = eng.history_->add(fh); !s) return s;
 
@@ -344,96 +372,161 @@ struct BackupEngine::Run {
       if (auto s = copy_data(fd, rel, static_cast<uint64_t>(st.st_size)); !s) return s;
     if (archive_write_finish_entry(writer) == ARCHIVE_FATAL) return archive_failure("cannot finish entry");
     ++summary.entries;
-    eng.set_progress(fh.path, summary.entries);
     return Status::ok();
   }
 
-  Status walk_dir(int dirfd, const std::string& rel, uint64_t dir_ino) {
+  struct Child {
+    std::string name;
+    unsigned char type;  // readdir's d_type (DT_UNKNOWN where the filesystem does not say)
+  };
+
+  // Names of a directory, sorted (a stable archive order); false if it
+  // cannot be listed.
+  static bool list_dir(int dirfd, std::vector<Child>& out) {
+    out.clear();
     int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
     DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
     if (!d) {
       if (dup_fd >= 0) ::close(dup_fd);
-      if (!estimating) warn(fmt::format("/{}: cannot list directory: {}", rel, strerror(errno)));
-      return Status::ok();
+      return false;
     }
-    // The dup shares its file offset with dirfd, which an earlier pass
-    // (the estimate) may have read to the end.
-    rewinddir(d);
-    std::vector<std::string> names;
+    rewinddir(d);  // the dup shares its offset with dirfd
     while (dirent* de = readdir(d)) {
       std::string_view n = de->d_name;
-      if (n != "." && n != "..") names.emplace_back(n);
+      if (n != "." && n != "..") out.push_back({std::string(n), de->d_type});
     }
     closedir(d);
-    std::sort(names.begin(), names.end());
-    for (const auto& name : names) {
+    std::sort(out.begin(), out.end(), [](const Child& x, const Child& y) { return x.name < y.name; });
+    return true;
+  }
+
+  Status walk_dir(int dirfd, const std::string& rel, uint64_t dir_ino) {
+    std::vector<Child> children;
+    if (!list_dir(dirfd, children)) {
+      warn(fmt::format("/{}: cannot list directory: {}", rel, strerror(errno)));
+      return Status::ok();
+    }
+    for (const auto& c : children) {
       if (auto st = check_cancel(); !st) return st;
-      std::string child = rel.empty() ? name : rel + "/" + name;
-      if (auto st = visit(dirfd, name, child, dir_ino); !st) return st;
+      std::string child = rel.empty() ? c.name : rel + "/" + c.name;
+      if (auto st = visit(dirfd, c, child, dir_ino); !st) return st;
     }
     return Status::ok();
   }
 
-  Status visit(int dirfd, const std::string& name, const std::string& rel, uint64_t parent_ino) {
-    struct stat st{};
-    if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (!estimating) {
-        warn(errno == ENOENT ? fmt::format("/{} vanished before it was archived; skipped", rel)
-                             : fmt::format("/{} skipped: {}", rel, strerror(errno)));
-        ++summary.skipped;
-      }
-      return Status::ok();
-    }
-    if (excluded(name, rel)) {
-      if (!estimating) log::debug("backup {}: /{} excluded", source, rel);
-      return Status::ok();
-    }
-    if (S_ISSOCK(st.st_mode)) {
-      if (!estimating) {
-        log::info("backup {}: /{} is a socket; not archived", source, rel);
-        ++summary.skipped;
-      }
-      return Status::ok();
-    }
-    if (!changed(st)) return Status::ok();
+  void skip_vanished_or_failed(const std::string& rel, int err, const char* what) {
+    warn(err == ENOENT ? fmt::format("/{} vanished before it was archived; skipped", rel)
+                       : fmt::format("/{} {} ({}); skipped", rel, what, strerror(err)));
+    ++summary.skipped;
+  }
 
+  // Regular files and directories are opened first and stat'ed through the
+  // descriptor (one stat, and what is archived is what was opened). Other
+  // types are never opened (opening a device can act on it: a tape rewinds),
+  // so they, names whose type readdir does not give, and names that turned
+  // into something else since readdir are stat'ed by name first.
+  Status visit(int dirfd, const Child& c, const std::string& rel, uint64_t parent_ino) {
+    const std::string& name = c.name;
+    if (excluded(name, rel)) {
+      log::debug("backup {}: /{} excluded", source, rel);
+      return Status::ok();
+    }
+    const int base_flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    struct stat st{};
     Fd fd;
-    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-      int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-      if (S_ISDIR(st.st_mode)) flags |= O_DIRECTORY;
-      // The estimate only needs stat; skip opening regular files there.
-      if (!(estimating && S_ISREG(st.st_mode))) {
-        fd = Fd(openat(dirfd, name.c_str(), flags));
+    if (c.type == DT_REG || c.type == DT_DIR) {
+      fd = Fd(openat(dirfd, name.c_str(), base_flags | (c.type == DT_DIR ? O_DIRECTORY : 0)));
+      if (fd.fd < 0 && errno == ENOENT) {
+        skip_vanished_or_failed(rel, ENOENT, "");
+        return Status::ok();
+      }
+      if (fd.fd >= 0 && fstat(fd.fd, &st) != 0) {
+        skip_vanished_or_failed(rel, errno, "cannot be examined");
+        return Status::ok();
+      }
+      // Not what readdir said (a symlink now: ELOOP; a file now: ENOTDIR):
+      // fall through to the careful path.
+      if (fd.fd >= 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) fd.reset();
+    }
+    if (fd.fd < 0) {
+      if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        skip_vanished_or_failed(rel, errno, "cannot be examined");
+        return Status::ok();
+      }
+      if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+        fd = Fd(openat(dirfd, name.c_str(), base_flags | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0)));
         if (fd.fd < 0) {
-          if (!estimating) {
-            warn(errno == ENOENT ? fmt::format("/{} vanished before it was archived; skipped", rel)
-                                 : fmt::format("/{} unreadable ({}); skipped", rel, strerror(errno)));
-            ++summary.skipped;
-          }
+          skip_vanished_or_failed(rel, errno, "unreadable");
           return Status::ok();
         }
         struct stat now{};
         // Replaced between stat and open (e.g. by a symlink or another
         // file): archive what is there now only if it is the same object.
         if (fstat(fd.fd, &now) != 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
-          if (!estimating) {
-            warn(fmt::format("/{} was replaced while being archived; skipped", rel));
-            ++summary.skipped;
-          }
+          warn(fmt::format("/{} was replaced while being archived; skipped", rel));
+          ++summary.skipped;
           return Status::ok();
         }
         st = now;
       }
     }
+    if (S_ISSOCK(st.st_mode)) {
+      log::info("backup {}: /{} is a socket; not archived", source, rel);
+      ++summary.skipped;
+      return Status::ok();
+    }
+    if (!changed(st)) return Status::ok();
     if (auto s = write_entry(fd.fd, st, rel, name, parent_ino); !s) return s;
     if (S_ISDIR(st.st_mode)) {
       if (st.st_dev != root_dev) {
-        if (!estimating) log::info("backup {}: /{} is a mount point; not crossing into it", source, rel);
+        log::info("backup {}: /{} is a mount point; not crossing into it", source, rel);
         return Status::ok();
       }
       return walk_dir(fd.fd, rel, static_cast<uint64_t>(st.st_ino));
     }
     return Status::ok();
+  }
+
+  // The size estimate: the same selection as the backup (excludes, changes
+  // since the base date, one filesystem), by stat alone, on a thread of its
+  // own so that the backup does not wait for a walk of the whole tree
+  // first. DATA_GET_STATE reports no estimate until it is done.
+  uint64_t estimate_dir(int dirfd, const std::string& rel) {
+    std::vector<Child> children;
+    if (!list_dir(dirfd, children)) return 0;
+    uint64_t total = 0;
+    for (const auto& c : children) {
+      if (estimate_stop.load(std::memory_order_relaxed) || eng.cancel_.load(std::memory_order_relaxed)) break;
+      std::string child = rel.empty() ? c.name : rel + "/" + c.name;
+      struct stat st{};
+      if (excluded(c.name, child) || fstatat(dirfd, c.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (S_ISSOCK(st.st_mode) || !changed(st)) continue;
+      total += estimate_entry(st);
+      if (S_ISDIR(st.st_mode) && st.st_dev == root_dev) {
+        Fd sub(openat(dirfd, c.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (sub.fd >= 0) total += estimate_dir(sub.fd, child);
+      }
+    }
+    return total;
+  }
+
+  void start_estimate(int root_fd, const struct stat& root_st) {
+    int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return;
+    estimator = std::thread([this, fd, root_st] {
+      Fd root(fd);
+      uint64_t total = estimate_entry(root_st) + estimate_dir(root.fd, "") + 1024;  // + end-of-archive blocks
+      if (estimate_stop.load() || eng.cancel_.load()) return;
+      log::info("backup {}: estimated {} bytes", source, total);
+      std::lock_guard lk(eng.progress_mu_);
+      eng.progress_.est_total_bytes = total;
+    });
+  }
+
+  void stop_estimate() {
+    estimate_stop = true;
+    if (estimator.joinable()) estimator.join();
+    eng.set_progress({}, summary.entries);
   }
 
   // Opens `source` one component at a time below the export root with
@@ -488,19 +581,14 @@ struct BackupEngine::Run {
     if (fstat(root.fd, &root_st) != 0) return Status::io_error(fmt::format("cannot stat {}: {}", source, strerror(errno)));
     root_dev = root_st.st_dev;
 
-    estimating = true;
-    if (auto s = walk_all(root.fd, root_st); !s) return s;
-    estimating = false;
-    estimate += 1024;  // end-of-archive blocks
-    {
-      std::lock_guard lk(eng.progress_mu_);
-      eng.progress_.est_total_bytes = estimate;
-    }
-
     if (auto s = open(); !s) return s;
-    log::info("backup {}: level {} ({}), estimated {} bytes", source, opt.level,
-              base ? fmt::format("changes since {}.{:09d}", base->sec, base->nsec) : std::string("full"), estimate);
+    start_estimate(root.fd, root_st);
+    log::info("backup {}: level {} ({})", source, opt.level,
+              base ? fmt::format("changes since {}.{:09d}", base->sec, base->nsec) : std::string("full"));
     if (auto s = walk_all(root.fd, root_st); !s) return s;
+    // The estimate is a stat walk, faster than the backup's: let it finish
+    // so a short job still reports one (a failed job stops it in ~Run).
+    if (estimator.joinable()) estimator.join();
     if (archive_write_close(writer) != ARCHIVE_OK) return archive_failure("cannot end the archive");
     if (!flush()) return sink_status;
     summary.bytes_written = stream_bytes;

@@ -2,8 +2,10 @@
 // pax stream (libarchive, "pax" format) into a ByteSink.
 //
 //   export_root/…/FILESYSTEM ──walk (openat, O_NOFOLLOW)──> libarchive pax writer
-//        └─ archive_read_disk_entry_from_file: stat, owner names, xattrs,
-//           ACLs, sparse map          ──write callback──> 1 MiB staging ──> ByteSink
+//        └─ metadata: stat, owner names, chattr flags; files with xattrs
+//           (hence ACLs) or possible holes through
+//           archive_read_disk_entry_from_file ──write callback──> 1 MiB staging ──> ByteSink
+//   a second thread walks the same tree with stat alone for the size estimate
 //                  (headers and small files are staged; file data in 1 MiB
 //                   pieces goes to the sink without a copy)
 //
@@ -66,9 +68,10 @@ struct BackupRequest {
 struct BackupProgress {
   uint64_t bytes_written = 0;  // bytes accepted by the ByteSink so far
   uint64_t files_done = 0;     // entries whose header and data are written
-  // Estimated total stream size from a metadata-only pre-walk (same
-  // selection rules, data blocks actually allocated, plus header blocks).
-  // 0 until the pre-walk finishes. est remaining = max(0, est - written).
+  // Estimated total stream size from a metadata-only walk beside the
+  // backup (same selection rules, data blocks actually allocated, plus
+  // header blocks). 0 until that walk finishes. est remaining =
+  // max(0, est - written).
   uint64_t est_total_bytes = 0;
   std::string current_path;    // "/dir/file" being archived
 };

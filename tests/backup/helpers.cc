@@ -51,7 +51,10 @@ std::vector<Listed> list_stream(const std::vector<std::byte>& bytes, size_t offs
   }
   archive_entry* e;
   while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-    out.push_back({archive_entry_pathname(e), archive_entry_size(e), archive_entry_filetype(e)});
+    const char* u = archive_entry_uname(e);
+    const char* f = archive_entry_fflags_text(e);
+    out.push_back({archive_entry_pathname(e), archive_entry_size(e), archive_entry_filetype(e), u ? u : "",
+                   f ? f : "", archive_entry_mtime_nsec(e)});
     if (max && out.size() == max) break;
   }
   archive_read_free(a);

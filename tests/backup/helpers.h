@@ -27,6 +27,9 @@ struct Listed {
   std::string path;
   int64_t size = 0;
   unsigned type = 0;  // AE_IF*
+  std::string uname;
+  std::string fflags;  // chattr flags as text ("nodump"), empty if none
+  int64_t mtime_nsec = 0;
 };
 // Entries of `bytes` read from `offset`, at most `max` (0 = all).
 std::vector<Listed> list_stream(const std::vector<std::byte>& bytes, size_t offset = 0, size_t max = 0);

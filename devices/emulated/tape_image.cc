@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
+#include <utility>
 
 #include "common/log.h"
 
@@ -113,12 +115,40 @@ StatusOr<size_t> TapeImage::read_record(size_t i, std::span<uint8_t> out) const 
   return done;
 }
 
+// Rewriting a tape from BOT drops all its data at once. Freeing gigabytes
+// of file pages takes the kernel ~0.1 s per GiB (tmpfs), inside the call, on
+// the thread that is about to write the first record of a backup. So a
+// large image is replaced instead: a new empty file is renamed over the old
+// name, and the old one is closed (and so freed) on a thread of its own. A
+// crash in between leaves the index naming data that is gone, which open()
+// drops as it does any torn tail.
+Status TapeImage::replace_data_file() {
+  const std::string data_path = base_.string() + ".data";
+  const std::string tmp = data_path + ".new";
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CLOEXEC | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return errno_status("cannot create tape data", tmp);
+  if (::rename(tmp.c_str(), data_path.c_str()) != 0) {
+    Status s = errno_status("cannot replace tape data", data_path);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  const int old = std::exchange(data_fd_, fd);
+  std::thread([old] { ::close(old); }).detach();
+  return Status::ok();
+}
+
 Status TapeImage::truncate(size_t i) {
   if (i >= entries_.size()) return Status::ok();
+  const bool replace = i == 0 && data_bytes() >= kReplaceAbove;
   entries_.resize(i);
   offsets_.resize(i + 1);
   fm_prefix_.resize(i + 1);
-  if (::ftruncate(data_fd_, off_t(offsets_.back())) != 0) return errno_status("truncate", base_);
+  if (replace) {
+    if (Status s = replace_data_file(); !s) return s;
+  } else if (::ftruncate(data_fd_, off_t(offsets_.back())) != 0) {
+    return errno_status("truncate", base_);
+  }
   if (idx_flushed_ > i) {
     idx_flushed_ = i;
     if (::ftruncate(idx_fd_, off_t(kHeader + 4 * i)) != 0) return errno_status("truncate", base_);

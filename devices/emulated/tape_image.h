@@ -68,6 +68,8 @@ class TapeImage {
 
  private:
   TapeImage(std::filesystem::path base, int data_fd, int idx_fd);
+  static constexpr uint64_t kReplaceAbove = 64ull << 20;  // see truncate()
+  Status replace_data_file();
   Status flush_index();
   Status append_entry(uint32_t e);
 

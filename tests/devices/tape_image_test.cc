@@ -55,6 +55,30 @@ TEST(TapeImage, TruncateDropsEverythingAfter) {
   EXPECT_EQ((*img)->record_length(5), 7u);
 }
 
+TEST(TapeImage, RewritingALargeTapeFromBotStartsAFreshDataFile) {
+  TempDir dir;
+  const auto base = dir.path() / "T";
+  auto img = TapeImage::open(base, true);
+  ASSERT_TRUE(img.ok());
+  const auto big = pattern(1 << 20, 3);
+  for (int i = 0; i < 70; ++i) ASSERT_TRUE((*img)->append_record(big));  // over the 64 MiB threshold
+  ASSERT_TRUE((*img)->append_filemark());
+  ASSERT_TRUE((*img)->sync());
+  ASSERT_TRUE((*img)->truncate(0));  // what WRITE at BOT does
+  EXPECT_EQ((*img)->object_count(), 0u);
+  EXPECT_EQ(std::filesystem::file_size(base.string() + ".data"), 0u);
+  EXPECT_FALSE(std::filesystem::exists(base.string() + ".data.new"));
+  ASSERT_TRUE((*img)->append_record(pattern(300, 4)));
+  ASSERT_TRUE((*img)->sync());
+  img = TapeImage::open(base, false);
+  ASSERT_TRUE(img.ok());
+  ASSERT_EQ((*img)->object_count(), 1u);
+  std::vector<uint8_t> buf(300);
+  ASSERT_TRUE((*img)->read_record(0, buf).ok());
+  EXPECT_EQ(buf, pattern(300, 4));
+  EXPECT_EQ(std::filesystem::file_size(base.string() + ".data"), 300u);
+}
+
 TEST(TapeImage, RecoversFromTornIndexAndUnindexedData) {
   TempDir dir;
   const auto base = dir.path() / "T";

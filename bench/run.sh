@@ -16,7 +16,10 @@
 #                 /dev/shm/ndmpd-bench when that tmpfs has room, else
 #                 BENCH_DIR/work); removed at the end
 #   BUILD_DIR     Release build directory (default /tmp/ndmpd-bench-build)
-#   RUNS          repetitions per figure (default 3; the median is reported)
+#   RUNS          repetitions per figure (default 5; the median is reported)
+#   SOURCE        memory (default when OUT_DIR is a tmpfs with room): the data
+#                 sets are copied next to the tape and read from memory by every
+#                 tool; disk: they are read where they were generated
 #   LARGE_FILES, LARGE_MIB   large data set (default 2 files of 2048 MiB)
 #   SMALL_FILES   small data set: files of 1..16 KiB (default 100000)
 #   RECORD_BLOCKS tape record size in 512-byte blocks, ndmjob -b (default 128
@@ -25,9 +28,11 @@
 #   RESULTS       output file (default bench/RESULTS.md beside this script)
 # Needs: Debian's ndmjob (/usr/lib/amanda/ndmjob, package amanda-common).
 #
-# What is measured: the data path's own cost. Data sets are read warm from
-# the page cache, and the emulated tape, the limits' outputs and restores go
-# to OUT_DIR, by default memory (tmpfs), because on a machine whose disk is
+# What is measured: the data path's own cost. Data sets are read from memory
+# (copied into OUT_DIR; the VM this was written on keeps no more than ~2 GiB
+# of file pages cached, so a "warm" 5 GiB data set on disk was re-read from
+# disk at a speed that changed from run to run), and the emulated tape, the
+# limits' outputs and restores go to OUT_DIR, by default memory (tmpfs), because on a machine whose disk is
 # slower than the server (the VM this was written on writes ~65 MB/s) every
 # figure would be the disk's and the ratios would say nothing about ndmpd.
 # The disk's own write speed is reported beside (dd conv=fdatasync), as the
@@ -40,7 +45,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/var/tmp/ndmpd-bench}
 BUILD_DIR=${BUILD_DIR:-/tmp/ndmpd-bench-build}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 LARGE_FILES=${LARGE_FILES:-2}
 LARGE_MIB=${LARGE_MIB:-2048}
 SMALL_FILES=${SMALL_FILES:-100000}
@@ -83,6 +88,11 @@ W=$OUT_DIR
 rm -rf "$W"
 mkdir -p "$W"
 [ "$(free_gib "$S")" -ge "$data_gib" ] || [ -f "$DATA/small.stamp" ] || die "$S has $(free_gib "$S") GiB free; the data needs ${data_gib} GiB"
+SOURCE=${SOURCE:-}
+if [ -z "$SOURCE" ]; then
+  if [ "$(df --output=fstype "$W" | tail -1)" = tmpfs ] && [ "$(free_gib "$W")" -ge $((out_gib + data_gib + 2)) ]; then SOURCE=memory; else SOURCE=disk; fi
+fi
+[ "$SOURCE" = disk ] || out_gib=$((out_gib + data_gib))
 [ "$(free_gib "$W")" -ge "$out_gib" ] || die "$W has $(free_gib "$W") GiB free; need about ${out_gib} GiB (set OUT_DIR or LARGE_MIB)"
 OUT_FS=$(df --output=fstype "$W" | tail -1)
 
@@ -98,6 +108,14 @@ if [ "$(cat "$STAMP_S" 2>/dev/null)" != "$SMALL_FILES" ]; then
   rm -rf "$DATA/small"
   "$BUILD_DIR/bench/ndmp-bench-gen" small "$DATA/small" "$SMALL_FILES" 1 16 >/dev/null
   echo "$SMALL_FILES" >"$STAMP_S"
+fi
+DATA_WHERE="$S on $(df --output=source "$S" | tail -1) ($(df --output=fstype "$S" | tail -1)), read through the page cache"
+if [ "$SOURCE" = memory ]; then
+  say "copying the data sets into $W/data (SOURCE=memory)"
+  mkdir -p "$W/data"
+  cp -a "$DATA/large" "$DATA/small" "$W/data/"
+  DATA=$W/data
+  DATA_WHERE="copied into $DATA (tmpfs): every tool reads them from memory"
 fi
 bytes_of() { du -sb --apparent-size "$1" | cut -f1; }   # file bytes + directory sizes (tiny)
 LARGE_BYTES=$(find "$DATA/large" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
@@ -371,7 +389,7 @@ the next run rewrites this file. Targets are those of issue 10.
 | CPU | $cpu, $(nproc) cores (shared with other work while measured) |
 | RAM | $mem_total |
 | kernel | $(uname -sr) |
-| data sets | $S on $disk_dev ($disk_fs), read warm from the page cache |
+| data sets | $DATA_WHERE (generated in $S on $disk_dev, $disk_fs) |
 | tape, limits, restores | $W ($OUT_FS) |
 | disk write speed | $(mbps "$((DISK_MIB << 20))" "${SECS[dd_disk]}") MB/s (\`dd bs=1M count=$DISK_MIB conv=fdatasync\` to $S) |
 | runs | median of $RUNS per figure |

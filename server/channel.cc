@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include "fmt/format.h"
 
@@ -143,6 +144,71 @@ class PipeReader : public Channel {
   std::shared_ptr<PipeCore> c_;
 };
 
+// Read-ahead for a mover fed over TCP (three-way backup): a thread receives
+// into a pipe's ring while the mover writes earlier records from it, so the
+// socket copy and the tape write run on two cores instead of one after the
+// other on the mover's thread, the slower of the two then setting the pace.
+class ReadAhead : public Channel {
+ public:
+  ReadAhead(std::shared_ptr<Channel> src, uint32_t record_size)
+      : src_(std::move(src)),
+        core_(std::make_shared<PipeCore>(ring_for(record_size))),
+        reader_(core_),
+        pump_([this] { pump(); }) {}
+  ~ReadAhead() override {
+    shutdown();
+    pump_.join();
+  }
+  long read(std::span<uint8_t> buf) override { return reader_.read(buf); }
+  long view(size_t want, const uint8_t*& data) override { return reader_.view(want, data); }
+  void consume(size_t n) override { reader_.consume(n); }
+  bool write_all(std::span<const uint8_t>) override { return false; }
+  void close_write() override {
+    src_->close_write();
+    reader_.close_write();
+  }
+  void shutdown() override {
+    src_->shutdown();
+    reader_.shutdown();
+  }
+  std::string describe() const override { return src_->describe(); }
+  uint32_t peer_ip() const override { return src_->peer_ip(); }
+  uint16_t peer_port() const override { return src_->peer_port(); }
+
+ private:
+  static size_t ring_for(uint32_t rs) {
+    const size_t r = std::max<size_t>(rs, 1);
+    return std::max<size_t>(1, ((8u << 20) + r - 1) / r) * r;
+  }
+  void pump() {
+    PipeCore& c = *core_;
+    const size_t chunk = std::min<size_t>(c.cap(), 256u << 10);
+    std::unique_lock lock(c.mu);
+    for (;;) {
+      c.writer_wants = chunk;
+      c.writable.wait(lock, [&] { return c.aborted || c.read_closed || c.cap() - c.size >= chunk; });
+      c.writer_wants = 0;
+      if (c.aborted || c.read_closed) return;
+      const size_t tail = (c.head + c.size) % c.cap();
+      const size_t n = std::min(c.cap() - c.size, c.cap() - tail);
+      lock.unlock();
+      const long got = src_->read(std::span<uint8_t>(c.ring.data() + tail, n));
+      lock.lock();
+      if (got <= 0) {
+        // End of stream, or the connection failed: the mover sees which.
+        (got == 0 ? c.write_closed : c.aborted) = true;
+        c.readable.notify_all();
+        return;
+      }
+      c.filled(static_cast<size_t>(got));
+    }
+  }
+  std::shared_ptr<Channel> src_;
+  std::shared_ptr<PipeCore> core_;
+  PipeReader reader_;
+  std::thread pump_;  // last: starts once the members it uses exist
+};
+
 class TcpChannel : public Channel {
  public:
   explicit TcpChannel(int fd) : fd_(fd) {
@@ -207,6 +273,10 @@ std::pair<std::shared_ptr<Channel>, std::shared_ptr<Channel>> make_local_pipe_fo
   const size_t target = 4u << 20;
   const size_t rs = std::max<size_t>(record_size, 1);
   return make_local_pipe(std::max<size_t>(1, (target + rs - 1) / rs) * rs);
+}
+
+std::shared_ptr<Channel> make_read_ahead(std::shared_ptr<Channel> source, uint32_t record_size) {
+  return std::make_shared<ReadAhead>(std::move(source), record_size);
 }
 
 std::shared_ptr<Channel> make_tcp_channel(int fd) { return std::make_shared<TcpChannel>(fd); }

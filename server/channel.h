@@ -67,6 +67,11 @@ std::pair<std::shared_ptr<Channel>, std::shared_ptr<Channel>> make_local_pipe(si
 // records so that records read through view() never straddle the ring's end.
 std::pair<std::shared_ptr<Channel>, std::shared_ptr<Channel>> make_local_pipe_for_records(uint32_t record_size);
 
+// Wraps a channel the mover reads a backup from (TCP): a thread receives
+// ahead into a ring of whole records, offered through view() like the local
+// pipe. shutdown() and close_write() reach the source.
+std::shared_ptr<Channel> make_read_ahead(std::shared_ptr<Channel> source, uint32_t record_size);
+
 // A connected TCP socket (takes ownership of fd).
 std::shared_ptr<Channel> make_tcp_channel(int fd);
 

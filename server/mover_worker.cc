@@ -103,6 +103,9 @@ void run_backup(Session& s, SessionJobs& j) {
   auto chan = j.mover_channel;
   const uint32_t rs = j.mv.record_size;
   std::vector<uint8_t> rec(rs);
+  // Over TCP, receive on a thread of its own while records go to tape.
+  // Aborts still reach the socket through j.mover_channel.
+  if (j.mv.addr_type == msg::AddrType::tcp) chan = make_read_ahead(chan, rs);
   lock.unlock();
   bool eof = false;
   for (;;) {

@@ -148,6 +148,45 @@ TEST(LocalPipe, AwaitReaderEndsOnShutdown) {
   data.join();
 }
 
+TEST(ReadAhead, DeliversATcpStreamAsWholeRecords) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  auto sender = make_tcp_channel(sv[0]);
+  const uint32_t rs = 10240;
+  auto src = pattern(3 * (8 << 20) + 777);
+  auto ahead = make_read_ahead(make_tcp_channel(sv[1]), rs);
+  std::thread producer([&] { write_in_random_chunks(*sender, src, 5); });
+  std::vector<uint8_t> got;
+  size_t whole = 0;
+  for (;;) {
+    const uint8_t* p = nullptr;
+    long n = ahead->view(rs, p);
+    ASSERT_GE(n, 0);
+    if (n == 0) break;
+    if (n == static_cast<long>(rs)) ++whole;
+    got.insert(got.end(), p, p + n);
+    ahead->consume(static_cast<size_t>(n));
+  }
+  producer.join();
+  EXPECT_EQ(got, src);
+  EXPECT_EQ(whole, src.size() / rs);
+}
+
+TEST(ReadAhead, ShutdownStopsTheReceivingThread) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  auto peer = make_tcp_channel(sv[0]);  // sends nothing: the pump blocks in recv
+  auto ahead = make_read_ahead(make_tcp_channel(sv[1]), 512);
+  std::thread mover([&] {
+    const uint8_t* p = nullptr;
+    EXPECT_LT(ahead->view(512, p), 0);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ahead->shutdown();  // what MOVER_ABORT does
+  mover.join();
+  ahead.reset();  // joins the pump
+}
+
 TEST(TcpChannel, HasNoViewSoTheMoverCopies) {
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);

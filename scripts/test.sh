@@ -6,9 +6,9 @@
 #     Debian's ndmjob against ndmpd and the qemu/tgt real-kernel SCSI guest;
 #  2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #     (preset asan), except the guest, which ran the normal binaries in 1;
-#  3. every libFuzzer target for FUZZ_SECONDS (default 20) each.
+#  3. every libFuzzer target for FUZZ_SECONDS (default 10) each.
 # Steps 2 and 3 can be left out locally with NDMP_TEST_QUICK=1; CI runs all.
-# About 22 minutes on a quiet 2-core machine.
+# About 21 minutes on a quiet 2-core machine.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -28,4 +28,4 @@ echo "== 2/3: the suite under ASan + UBSan"
 JOBS=$JOBS ./scripts/sanitize.sh asan --output-on-failure --timeout 900 -LE vtl-vm
 
 echo "== 3/3: bounded fuzzing"
-FUZZ_SECONDS=${FUZZ_SECONDS:-20} JOBS=$JOBS ./scripts/fuzz.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} JOBS=$JOBS ./scripts/fuzz.sh

@@ -384,13 +384,14 @@ struct BackupEngine::Run {
   // cannot be listed.
   static bool list_dir(int dirfd, std::vector<Child>& out) {
     out.clear();
-    int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-    DIR* d = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
+    // A descriptor of its own, not a dup: a dup shares the directory offset,
+    // and the estimate thread lists the same directories at the same time.
+    int own = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* d = own >= 0 ? fdopendir(own) : nullptr;
     if (!d) {
-      if (dup_fd >= 0) ::close(dup_fd);
+      if (own >= 0) ::close(own);
       return false;
     }
-    rewinddir(d);  // the dup shares its offset with dirfd
     while (dirent* de = readdir(d)) {
       std::string_view n = de->d_name;
       if (n != "." && n != "..") out.push_back({std::string(n), de->d_type});
@@ -511,7 +512,7 @@ struct BackupEngine::Run {
   }
 
   void start_estimate(int root_fd, const struct stat& root_st) {
-    int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+    int fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return;
     estimator = std::thread([this, fd, root_st] {
       Fd root(fd);

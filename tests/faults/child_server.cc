@@ -16,18 +16,6 @@
 
 namespace ndmp::faults {
 
-uint16_t free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 ChildServer::ChildServer(std::filesystem::path dir, ChildOptions opts) : dir_(std::move(dir)), opts_(std::move(opts)) {
   {
     std::ofstream pw(dir_ / "passwd");

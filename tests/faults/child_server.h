@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/test_server.h"
 #include "tools/client/client.h"
 
 namespace ndmp::faults {
@@ -60,6 +61,6 @@ class ChildServer {
   pid_t pid_ = -1;
 };
 
-uint16_t free_loopback_port();
+using test::free_loopback_port;
 
 }  // namespace ndmp::faults

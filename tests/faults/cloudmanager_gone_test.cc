@@ -23,19 +23,6 @@ namespace {
 
 using msg::Error;
 
-// A loopback port nobody listens on (bound, then closed).
-uint16_t dead_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 TEST(CloudManagerGone, BackupCompletesAndJournalKeepsTheEvents) {
   test::TempDir keep;  // outlives the server, so the journal can be read after it stopped
   const std::string journal = (keep.path() / "cloudmanager.journal").string();
@@ -43,7 +30,7 @@ TEST(CloudManagerGone, BackupCompletesAndJournalKeepsTheEvents) {
   {
     Rig rig({.drives = 1, .slots = 2, .tape_mib = 64}, [&](server::Config& c) {
       c.cm_address = "127.0.0.1";
-      c.cm_port = dead_port();
+      c.cm_port = test::free_loopback_port();  // nobody listens there
       c.cm_uuid = "5f0c1c9e-0d7b-4b1e-9a57-faults-test0";
       c.cm_journal = journal;
       c.cm_reconnect_min = std::chrono::milliseconds(20);

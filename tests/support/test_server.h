@@ -48,4 +48,8 @@ class TestServer {
   uint16_t port_ = 0;
 };
 
+// A loopback port nobody listens on now (bound, then closed): for a child
+// server to listen on, or as an address that refuses connections.
+uint16_t free_loopback_port();
+
 }  // namespace ndmp::test

@@ -24,18 +24,6 @@ namespace {
 
 constexpr const char* kNdmjob = "/usr/lib/amanda/ndmjob";
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class NdmpctlNdmjob : public ::testing::Test {
  protected:
   test::TempDir tmp;
@@ -50,7 +38,7 @@ class NdmpctlNdmjob : public ::testing::Test {
       GTEST_SKIP() << "SKIPPED: " << kNdmjob << " is not installed (apt-get install amanda-common)";
     std::filesystem::create_directories(robot);
     std::ofstream(pwfile) << "ndmp\n";
-    port = free_port();
+    port = test::free_loopback_port();
     // test-daemon prints READY once listening and exits when stdin closes.
     int in[2], out[2];
     ASSERT_EQ(::pipe(in), 0);

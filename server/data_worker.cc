@@ -28,16 +28,17 @@ namespace {
 
 using Lock = std::unique_lock<std::mutex>;
 
+// Bulk: may wait for a slow DMA, so never called with the jobs mutex held.
 void log_to_dma(Session& s, msg::LogType type, const std::string& text) {
   if (s.version() == 2) {
     msg::LogLogPost p;
     p.entry = text;
-    s.send_post(msg::code::LOG_LOG, p);
+    s.send_post(msg::code::LOG_LOG, p, Outbox::Kind::bulk);
   } else {
     msg::LogMessagePost p;
     p.type = type;
     p.entry = text;
-    s.send_post(msg::code::LOG_MESSAGE, p);
+    s.send_post(msg::code::LOG_MESSAGE, p, Outbox::Kind::bulk);
   }
 }
 
@@ -286,7 +287,7 @@ class HistoryPoster : public backup::FileHistorySink {
       sending_ = true;
       cv_.notify_all();
       lock.unlock();
-      s_.send_post(b.code, *b.body);
+      s_.send_post(b.code, *b.body, Outbox::Kind::bulk);
       lock.lock();
       sending_ = false;
       cv_.notify_all();
@@ -359,7 +360,7 @@ class LogFileReporter : public backup::RestoreReporter {
     }
     log::info("{}: restore: {} {}{}", s_.tag(), entry.original_path, backup::to_string(r.outcome),
               r.reason.empty() ? "" : ": " + r.reason);
-    s_.send_post(msg::code::LOG_FILE, p);
+    s_.send_post(msg::code::LOG_FILE, p, Outbox::Kind::bulk);
   }
 
  private:

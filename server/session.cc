@@ -21,30 +21,19 @@ namespace {
 // After this many undecodable records in a row the peer is not speaking NDMP.
 constexpr unsigned kMaxConsecutiveBad = 8;
 
-bool write_all(int fd, const uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 }  // namespace
 
 Session::Session(ServerContext& ctx, int fd, std::string peer, uint64_t id)
     : ctx_(ctx), fd_(fd), peer_(std::move(peer)), id_(id),
-      devices_(std::make_unique<SessionDevices>()), jobs_(std::make_unique<SessionJobs>()) {
+      devices_(std::make_unique<SessionDevices>()), jobs_(std::make_unique<SessionJobs>()),
+      outbox_(fd, fmt::format("session {} ({})", id, peer_)) {
   // The brake keys on the host part only: a peer reconnecting from a new port is the same peer.
   peer_host_ = peer_.substr(0, peer_.rfind(':'));
 }
 
 Session::~Session() {
   release_everything();
+  outbox_.finish();  // the last reply and posts leave before the socket closes
   ::close(fd_);
 }
 
@@ -53,35 +42,32 @@ SessionJobs& Session::jobs() { return *jobs_; }
 
 std::string Session::tag() const { return fmt::format("session {} ({})", id_, peer_); }
 
-bool Session::send(xdr::Header h, const msg::Body* body) {
-  std::vector<uint8_t> encoded;
-  std::lock_guard lock(send_mutex_);
-  if (send_failed_) return false;
-  h.sequence = next_sequence_++;
-  h.time_stamp = static_cast<uint32_t>(std::time(nullptr));
-  const int v = negotiated_ ? version_ : 0;
-  if (!xdr::encode(v, h, body, encoded)) {
-    log::error("{}: cannot encode {} (version {}); replying NDMP_XDR_ENCODE_ERR", tag(), msg::code_label(h.code), v);
-    if (h.type != xdr::MessageType::reply) return true;
-    h.error = msg::Error::xdr_encode;
-    encoded.clear();
-    if (!xdr::encode(v, h, nullptr, encoded)) return false;
-  }
-  std::vector<uint8_t> framed;
-  framed.reserve(encoded.size() + 16);
-  xdr::append_record(framed, encoded);
-  if (!write_all(fd_, framed.data(), framed.size())) {
-    send_failed_ = true;
-    return false;
-  }
-  return true;
+bool Session::send(xdr::Header h, const msg::Body* body, Outbox::Kind kind) {
+  // Encoded inside push(), so sequence numbers follow the order of the wire.
+  return outbox_.push(kind, [&](uint32_t seq, std::vector<uint8_t>& framed) {
+    std::vector<uint8_t> encoded;
+    h.sequence = seq;
+    h.time_stamp = static_cast<uint32_t>(std::time(nullptr));
+    const int v = wire_version_.load();
+    if (!xdr::encode(v, h, body, encoded)) {
+      log::error("{}: cannot encode {} (version {}); replying NDMP_XDR_ENCODE_ERR", tag(), msg::code_label(h.code),
+                 v);
+      if (h.type != xdr::MessageType::reply) return false;
+      h.error = msg::Error::xdr_encode;
+      encoded.clear();
+      if (!xdr::encode(v, h, nullptr, encoded)) return false;
+    }
+    framed.reserve(encoded.size() + 16);
+    xdr::append_record(framed, encoded);
+    return true;
+  });
 }
 
-bool Session::send_post(uint32_t code, const msg::Body& body) {
+bool Session::send_post(uint32_t code, const msg::Body& body, Outbox::Kind kind) {
   xdr::Header h;
   h.type = xdr::MessageType::request;
   h.code = code;
-  return send(h, &body);
+  return send(h, &body, kind);
 }
 
 void Session::queue_post(uint32_t code, std::unique_ptr<msg::Body> body) {

@@ -6,14 +6,16 @@
 //                   │ find_handler(code): version check, access check
 //                   │ handler(Session&, request) → Reply
 //                   └ send reply, then the posts the handler queued
-//   job threads ──> Session::send_post()  (serialised with replies by send_mutex_)
+//   every reply and post ──> Outbox (server/outbox.h) ──> one sender thread ──> DMA
 //
 // Threads: run() owns reading and all per-session protocol state below; the
-// only member other threads may call is send_post(). A failure to decode a
+// only member other threads may call is send_post(), which queues and never
+// writes to the socket itself. A failure to decode a
 // record closes only this connection (after the reply the protocol names).
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -23,6 +25,7 @@
 
 #include "server/auth.h"
 #include "server/dispatch.h"
+#include "server/outbox.h"
 #include "xdr/codec.h"
 
 namespace ndmp::server {
@@ -46,7 +49,11 @@ class Session {
   ServerContext& ctx() { return ctx_; }
   int version() const { return version_; }
   bool version_negotiated() const { return negotiated_; }
-  void set_version(int v) { version_ = v; negotiated_ = true; }
+  void set_version(int v) {
+    version_ = v;
+    negotiated_ = true;
+    wire_version_ = v;
+  }
   bool authenticated() const { return authenticated_; }
   void set_authenticated(const std::string& user) { authenticated_ = true; user_ = user; }
   const std::string& user() const { return user_; }
@@ -64,15 +71,19 @@ class Session {
 
   // Queue a post to go out after the current reply (session thread).
   void queue_post(uint32_t code, std::unique_ptr<msg::Body> body);
-  // Send a post now, from any thread. Returns false if the connection is gone.
-  bool send_post(uint32_t code, const msg::Body& body);
+  // Sends a post now, from any thread, behind everything already queued.
+  // Urgent posts (NOTIFY_*) are always taken at once, so they may be sent
+  // with a service mutex held; bulk ones (file history, LOG text) may wait
+  // for a slow DMA and must be sent without any lock held. Returns false if
+  // the connection is gone.
+  bool send_post(uint32_t code, const msg::Body& body, Outbox::Kind kind = Outbox::Kind::urgent);
 
   // "session 7 (192.0.2.4:51230)" for log lines.
   std::string tag() const;
 
  private:
   bool handle_record(std::span<const uint8_t> record);
-  bool send(xdr::Header h, const msg::Body* body);
+  bool send(xdr::Header h, const msg::Body* body, Outbox::Kind kind = Outbox::Kind::urgent);
   void flush_queued_posts();
   void release_everything();
 
@@ -89,13 +100,16 @@ class Session {
   std::optional<Challenge> challenge_;
   unsigned consecutive_bad_ = 0;
 
-  std::mutex send_mutex_;
-  uint32_t next_sequence_ = 1;
-  bool send_failed_ = false;
+  // Written by the session thread only before the first message that uses
+  // it (CONNECT_OPEN); read by pushers, which run after that.
+  std::atomic<int> wire_version_{0};
 
   std::deque<std::pair<uint32_t, std::unique_ptr<msg::Body>>> queued_posts_;
   std::unique_ptr<SessionDevices> devices_;
   std::unique_ptr<SessionJobs> jobs_;
+  // ~Session finishes it explicitly after the jobs have ended, so its sender
+  // thread is gone before any member is destroyed.
+  Outbox outbox_;
 };
 
 }  // namespace ndmp::server

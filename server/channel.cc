@@ -351,19 +351,25 @@ bool TcpListener::peer_waiting() const {
   return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
-std::shared_ptr<Channel> TcpListener::accept() {
-  if (fd_ < 0) return nullptr;
+bool TcpListener::wait_ready() {
+  if (fd_ < 0) return false;
   pollfd p[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
   for (;;) {
     int n = ::poll(p, 2, -1);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 || (p[1].revents & POLLIN)) return nullptr;
-    if (p[0].revents & POLLIN) {
-      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) return nullptr;
-      return make_tcp_channel(c);
-    }
+    if (n < 0 || (p[1].revents & POLLIN)) return false;
+    if (p[0].revents & POLLIN) return true;
   }
+}
+
+std::shared_ptr<Channel> TcpListener::take() {
+  if (fd_ < 0) return nullptr;
+  int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (c < 0) return nullptr;
+  // The channel does blocking I/O: only accept4 must not block.
+  int fl = ::fcntl(c, F_GETFL);
+  if (fl >= 0) ::fcntl(c, F_SETFL, fl & ~O_NONBLOCK);
+  return make_tcp_channel(c);
 }
 
 void TcpListener::cancel() {

@@ -92,8 +92,12 @@ class TcpListener {
   uint16_t port() const { return port_; }
   // True if a peer has connected and waits in the accept queue.
   bool peer_waiting() const;
-  // Blocks until a peer connects (nullptr after cancel() or on error).
-  std::shared_ptr<Channel> accept();
+  // Blocks until a peer waits in the accept queue (true) or cancel() was
+  // called (false). Split from take() so that the service can mark "taking"
+  // under its mutex between the two (server/jobs/peer_take.h).
+  bool wait_ready();
+  // Takes the waiting peer without blocking (nullptr on error).
+  std::shared_ptr<Channel> take();
   void cancel();
 
  private:

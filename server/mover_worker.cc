@@ -254,18 +254,45 @@ void run_restore(Session& s, SessionJobs& j) {
 
 }  // namespace
 
+namespace {
+// The worker thread's body once the mover is ACTIVE.
+void run_mover(Session& s, SessionJobs& j, bool backup) {
+  if (backup)
+    run_backup(s, j);
+  else
+    run_restore(s, j);
+  // End of stream for the data service; it drains what is still in
+  // flight (an abort already tore the connection down).
+  std::lock_guard lock(j.mu);
+  if (j.mover_channel) j.mover_channel->close_write();
+}
+}  // namespace
+
 void start_mover_worker(Session& s) {
   auto& j = s.jobs();
   const bool backup = j.mover->mode() == sm::MoverMode::read;
-  j.mover_worker = std::thread([&s, &j, backup] {
-    if (backup)
-      run_backup(s, j);
-    else
-      run_restore(s, j);
-    // End of stream for the data service; it drains what is still in
-    // flight (an abort already tore the connection down).
-    std::lock_guard lock(j.mu);
-    if (j.mover_channel) j.mover_channel->close_write();
+  j.mover_worker = std::thread([&s, &j, backup] { run_mover(s, j, backup); });
+}
+
+void start_mover_acceptor(Session& s) {
+  auto& j = s.jobs();
+  const bool backup = j.mover->mode() == sm::MoverMode::read;
+  j.mover_take = {.pending = true, .taking = false};
+  // The listener lives until MOVER_STOP, which joins this thread first.
+  TcpListener& listener = *j.mover_listener;
+  j.mover_worker = std::thread([&s, &j, &listener, backup] {
+    auto chan = take_peer(j, listener, j.mover_take);
+    {
+      std::lock_guard lock(j.mu);
+      j.mover_take = {};
+      j.cv.notify_all();
+      if (!chan || j.mover->state() != sm::MoverState::listen) return;
+      if (!j.mover->apply(sm::MoverEvent::peer_connected).ok()) return;
+      post_notifications(s, j.mover->take_notifications(), false);
+      j.mover_channel = std::move(chan);
+      log::info("{}: MOVER: data connection from {}", s.tag(), j.mover_channel->describe());
+    }
+    run_mover(s, j, backup);
   });
 }
 

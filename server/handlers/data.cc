@@ -92,8 +92,7 @@ Reply get_state(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
   Lock lock(j.mu);
   auto& m = j.data_machine(s.version());
-  if (m.state() == sm::DataState::listen && j.data_listener && j.data_listener->peer_waiting())
-    j.cv.wait_for(lock, std::chrono::seconds(2), [&] { return m.state() != sm::DataState::listen; });
+  j.settle_data(lock);  // report the state the DMA caused, not a stale LISTEN
   auto r = std::make_unique<msg::DataGetStateReply>();
   r->operation = static_cast<msg::DataOperation>(m.operation());
   r->state = static_cast<msg::DataState>(m.wire_state());
@@ -127,8 +126,9 @@ Reply get_state(Session& s, const msg::Empty&) {
 
 Reply listen(Session& s, const msg::DataListenRequest& req) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.data_machine(s.version());
+  j.settle_data(lock);
   auto reply = std::make_unique<msg::DataListenReply>();
   if (auto c = m.check(sm::DataEvent::listen); !c.ok()) {
     reply->error = err(c.error);
@@ -146,13 +146,17 @@ Reply listen(Session& s, const msg::DataListenRequest& req) {
     }
     reply->addr = tcp_addr(l->ip(), l->port());
     j.data_listener = std::move(l);
-    j.data_acceptor = std::thread([&s, &j] {
-      auto chan = j.data_listener->accept();
+    j.data_take = {.pending = true, .taking = false};
+    // The listener lives until DATA_STOP or a new LISTEN, which join this thread first.
+    TcpListener& listener = *j.data_listener;
+    j.data_acceptor = std::thread([&s, &j, &listener] {
+      auto chan = take_peer(j, listener, j.data_take);
       std::lock_guard g(j.mu);
+      j.data_take = {};
+      j.cv.notify_all();
       if (!chan || j.data->state() != sm::DataState::listen) return;
       if (!j.data->apply(sm::DataEvent::peer_connected).ok()) return;
       j.data_channel = std::move(chan);
-      j.cv.notify_all();
       log::info("{}: DATA: data connection from {}", s.tag(), j.data_channel->describe());
     });
   } else {
@@ -168,6 +172,7 @@ Reply connect(Session& s, const msg::DataConnectRequest& req) {
   auto& j = s.jobs();
   Lock lock(j.mu);
   auto& m = j.data_machine(s.version());
+  j.settle_data(lock);
   if (auto c = m.check(sm::DataEvent::connect); !c.ok()) return error_reply(err(c.error));
   j.join_data_threads();
   if (Error e = connect_data(s, j, req.addr, lock); e != Error::no_err) return error_reply(e);
@@ -179,12 +184,6 @@ Reply connect(Session& s, const msg::DataConnectRequest& req) {
 Error audit_start(Session& s, SessionJobs& j, sm::DataEvent e, const std::string& butype, const msg::Addr& v2_mover,
                   Lock& lock) {
   auto& m = *j.data;
-  if (m.state() == sm::DataState::listen && j.data_listener) {
-    // The mover's MOVER_CONNECT has returned, so its connection is in our
-    // accept queue; give the acceptor a moment rather than refusing a DMA
-    // that raced ahead of it.
-    j.cv.wait_for(lock, std::chrono::seconds(10), [&] { return m.state() != sm::DataState::listen; });
-  }
   if (auto c = m.check(e); !c.ok()) return err(c.error);
   if (butype != "tar") {
     log::warn("{}: DATA_START refused: backup type \"{}\" is not offered (only \"tar\")", s.tag(), butype);
@@ -202,6 +201,7 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
   auto& j = s.jobs();
   Lock lock(j.mu);
   j.data_machine(s.version());
+  j.settle_data(lock);
   backup::BackupRequest br;
   if (auto st = backup::parse_backup_env(to_env(req.env), br.options); !st.is_ok()) {
     log::warn("{}: DATA_START_BACKUP refused: {}", s.tag(), st.to_string());
@@ -238,6 +238,7 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   auto& j = s.jobs();
   Lock lock(j.mu);
   j.data_machine(s.version());
+  j.settle_data(lock);
   backup::RestoreEnvOptions ro;
   if (auto st = backup::parse_restore_env(to_env(req.env), ro); !st.is_ok()) return error_reply(Error::illegal_args);
   // Where to restore: PREFIX (ndmjob, Bareos), else FILESYSTEM; it must lie
@@ -287,8 +288,9 @@ Reply start_recover_filehist(Session& s, const msg::DataStartRecoverRequest& req
 
 Reply abort(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.data_machine(s.version());
+  j.settle_data(lock);
   if (auto c = m.check(sm::DataEvent::abort); !c.ok()) return error_reply(err(c.error));
   if (j.backup_engine) j.backup_engine->cancel();
   if (j.restore_engine) j.restore_engine->cancel();
@@ -303,8 +305,9 @@ Reply abort(Session& s, const msg::Empty&) {
 
 Reply get_env(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.data_machine(s.version());
+  j.settle_data(lock);
   auto r = std::make_unique<msg::DataGetEnvReply>();
   if (auto c = m.check(sm::DataEvent::get_env); !c.ok()) {
     r->error = err(c.error);
@@ -318,6 +321,7 @@ Reply stop(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
   Lock lock(j.mu);
   auto& m = j.data_machine(s.version());
+  j.settle_data(lock);
   if (auto c = m.check(sm::DataEvent::stop); !c.ok()) return error_reply(err(c.error));
   commit(s, j, sm::DataEvent::stop);
   lock.unlock();

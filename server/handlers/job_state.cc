@@ -63,8 +63,32 @@ void post_notifications(Session& s, const std::vector<sm::Notification>& notes, 
   }
 }
 
+namespace {
+void settle(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, PeerTake& t, TcpListener* l) {
+  // With the mutex held and `taking` false, a peer seen in the accept queue
+  // is still there for the acceptor, which will take it and clear `pending`.
+  if (t.pending && (t.taking || (l && l->peer_waiting()))) cv.wait(lock, [&] { return !t.pending; });
+}
+}  // namespace
+
+void SessionJobs::settle_mover(std::unique_lock<std::mutex>& lock) {
+  settle(cv, lock, mover_take, mover_listener.get());
+}
+
+void SessionJobs::settle_data(std::unique_lock<std::mutex>& lock) {
+  settle(cv, lock, data_take, data_listener.get());
+}
+
+std::shared_ptr<Channel> take_peer(SessionJobs& j, TcpListener& l, PeerTake& t) {
+  if (!l.wait_ready()) return nullptr;
+  {
+    std::lock_guard lock(j.mu);
+    t.taking = true;
+  }
+  return l.take();
+}
+
 void SessionJobs::join_mover_threads() {
-  if (mover_acceptor.joinable()) mover_acceptor.join();
   if (mover_worker.joinable()) mover_worker.join();
 }
 

@@ -5,6 +5,14 @@
 //   mover worker  (tape <-> channel)  ──lock mu──> apply pause/halt events, post
 //   data worker   (backup engine)     ──lock mu──> apply completed/error, post
 //   acceptor      (LISTEN)            ──lock mu──> apply peer_connected
+//                 (the mover's acceptor then runs the mover: one thread)
+//
+// LISTEN over TCP: the peer's connection may sit in the accept queue when the
+// DMA's next request arrives (its DATA_CONNECT or MOVER_CONNECT returned, so
+// the DMA followed the protocol's order). Such a request is served as if the
+// connection were taken: settle() waits, without a timeout, for the acceptor
+// that is certain to take it (PeerTake). Never a timed wait, never
+// ILLEGAL_STATE for a DMA that did things in order.
 //
 // One mutex serialises every machine call (the machines themselves are not
 // thread-safe); workers wait on `cv` for MOVER_READ, CONTINUE, ABORT, STOP.
@@ -55,6 +63,13 @@ struct DataVars {
   std::string halt_text;
 };
 
+// The take of one TCP peer by its acceptor thread. All fields under the jobs
+// mutex.
+struct PeerTake {
+  bool pending = false;  // an acceptor will take the listener's peer or give up
+  bool taking = false;   // the acceptor is between wait_ready() and applying the peer
+};
+
 struct SessionJobs {
   std::mutex mu;
   std::condition_variable cv;
@@ -70,8 +85,7 @@ struct SessionJobs {
   std::shared_ptr<Channel> mover_channel;
   std::unique_ptr<TcpListener> mover_listener;
   std::shared_ptr<TapeService> mover_tape;  // the tape the job uses
-  std::thread mover_worker;
-  std::thread mover_acceptor;
+  std::thread mover_worker;  // also its acceptor, for a TCP LISTEN
   bool mover_wake = false;  // a request the worker must look at arrived
 
   // DATA
@@ -88,6 +102,13 @@ struct SessionJobs {
   std::shared_ptr<Channel> pending_local_for_mover;
   bool data_listening_local = false;
   bool mover_listening_local = false;
+
+  PeerTake mover_take;
+  PeerTake data_take;
+  // Called first by every handler holding `lock` (the jobs mutex): if a
+  // peer is connected but not yet taken, waits until its acceptor took it.
+  void settle_mover(std::unique_lock<std::mutex>& lock);
+  void settle_data(std::unique_lock<std::mutex>& lock);
 
   // True while the MOVER is LISTEN or ACTIVE: the tape belongs to it then.
   bool mover_holds_tape();
@@ -119,6 +140,13 @@ void post_notifications(Session& s, const std::vector<sm::Notification>& notes, 
 // Workers (server/mover_worker.cc, server/data_worker.cc). Started with the
 // session's jobs mutex held; they take it themselves as needed.
 void start_mover_worker(Session& s);
+// MOVER_LISTEN over TCP: one thread takes the peer, then moves the data.
+void start_mover_acceptor(Session& s);
+// Blocks until `l`'s peer waits, then takes it, marking `t.taking` under
+// the jobs mutex in between (nullptr if the listener was cancelled). The
+// caller then, under the mutex, clears `t`, applies the connection and
+// notifies `cv`.
+std::shared_ptr<Channel> take_peer(SessionJobs& j, TcpListener& l, PeerTake& t);
 void start_data_backup(Session& s, backup::BackupRequest req);
 void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm::DataEvent op);
 

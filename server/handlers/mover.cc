@@ -41,12 +41,7 @@ Reply get_state(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
   Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
-  if (m.state() == sm::MoverState::listen && j.mover_listener && j.mover_listener->peer_waiting()) {
-    // The peer is connected but the acceptor has not run yet: report the
-    // state the DMA caused, not a stale LISTEN (ndmjob checks right after
-    // DATA_CONNECT + START that the mover went ACTIVE).
-    j.cv.wait_for(lock, std::chrono::seconds(2), [&] { return m.state() != sm::MoverState::listen; });
-  }
+  j.settle_mover(lock);  // report the state the DMA caused, not a stale LISTEN
   auto r = std::make_unique<msg::MoverGetStateReply>();
   r->mode = static_cast<msg::MoverMode>(m.wire_mode());
   r->state = static_cast<msg::MoverState>(m.wire_state());
@@ -70,8 +65,9 @@ Reply get_state(Session& s, const msg::Empty&) {
 
 Reply set_record_size(Session& s, const msg::MoverSetRecordSizeRequest& req) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
+  j.settle_mover(lock);
   if (auto c = m.check(sm::MoverEvent::set_record_size); !c.ok()) return error_reply(err(c.error));
   if (req.len == 0 || req.len > s.ctx().config.max_tape_record) {
     log::warn("{}: MOVER_SET_RECORD_SIZE {} refused: records must be 1..{} bytes", s.tag(), req.len,
@@ -89,8 +85,9 @@ Reply set_record_size(Session& s, const msg::MoverSetRecordSizeRequest& req) {
 
 Reply set_window(Session& s, const msg::MoverSetWindowRequest& req) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
+  j.settle_mover(lock);
   if (auto c = m.check(sm::MoverEvent::set_window); !c.ok()) return error_reply(err(c.error));
   const uint64_t rs = j.mv.record_size;
   if (rs == 0) return error_reply(s.version() >= 4 ? Error::precondition : Error::illegal_args);
@@ -161,23 +158,14 @@ Reply listen(Session& s, const msg::MoverListenRequest& req) {
     }
     reply->addr = tcp_addr(l->ip(), l->port());
     j.mover_listener = std::move(l);
-    j.mover_acceptor = std::thread([&s, &j] {
-      auto chan = j.mover_listener->accept();
-      std::lock_guard g(j.mu);
-      if (!chan || j.mover->state() != sm::MoverState::listen) return;
-      auto r = j.mover->apply(sm::MoverEvent::peer_connected);
-      if (!r.ok()) return;
-      post_notifications(s, j.mover->take_notifications(), false);
-      j.mover_channel = std::move(chan);
-      j.mover_tape = s.devices().tape;
-      j.cv.notify_all();
-      log::info("{}: MOVER: data connection from {}", s.tag(), j.mover_channel->describe());
-      start_mover_worker(s);
-    });
   }
+  // The tape the job will use, chosen now on the session thread: the
+  // acceptor never looks at the session's devices.
+  j.mover_tape = s.devices().tape;
   sm::MoverArgs args;
   args.mode = mode;
   commit(s, j, sm::MoverEvent::listen, args);
+  if (req.type == msg::AddrType::tcp) start_mover_acceptor(s);
   log::info("{}: MOVER listening ({}, {})", s.tag(), mode == sm::MoverMode::read ? "backup" : "restore",
             req.type == msg::AddrType::local ? "LOCAL" : fmt::format("tcp port {}", j.mover_listener->port()));
   return Reply::of(std::move(reply));
@@ -187,6 +175,7 @@ Reply connect(Session& s, const msg::MoverConnectRequest& req) {
   auto& j = s.jobs();
   Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
+  j.settle_mover(lock);
   if (auto c = m.check(sm::MoverEvent::connect); !c.ok()) return error_reply(err(c.error));
   sm::MoverMode mode{};
   if (Error e = audit_start(s, j, static_cast<uint32_t>(req.mode), req.addr.type, mode); e != Error::no_err)
@@ -230,8 +219,9 @@ Reply connect(Session& s, const msg::MoverConnectRequest& req) {
 
 Reply read(Session& s, const msg::MoverReadRequest& req) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
+  j.settle_mover(lock);
   if (auto c = m.check(sm::MoverEvent::read); !c.ok()) return error_reply(err(c.error));
   if (Error e = err(sm::audit_read(s.version(), m.mode(), j.mv.bytes_left_to_read)); e != Error::no_err)
     return error_reply(e);
@@ -246,8 +236,9 @@ Reply read(Session& s, const msg::MoverReadRequest& req) {
 
 Reply continue_(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
+  j.settle_mover(lock);
   if (auto c = m.check(sm::MoverEvent::continue_); !c.ok()) return error_reply(err(c.error));
   if (Error e = err(sm::audit_continue(s.version(), m.window_set_since_pause())); e != Error::no_err)
     return error_reply(e);
@@ -264,8 +255,9 @@ Reply continue_(Session& s, const msg::Empty&) {
 
 Reply abort(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
+  j.settle_mover(lock);
   if (auto c = m.check(sm::MoverEvent::abort); !c.ok()) return error_reply(err(c.error));
   if (j.mover_channel) j.mover_channel->shutdown();
   if (j.mover_listener) j.mover_listener->cancel();
@@ -277,8 +269,9 @@ Reply abort(Session& s, const msg::Empty&) {
 
 Reply close(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
-  std::lock_guard lock(j.mu);
+  Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
+  j.settle_mover(lock);
   if (auto c = m.check(sm::MoverEvent::close); !c.ok()) return error_reply(err(c.error));
   // End of the stream for the data service (restore from the last tape).
   if (j.mover_channel) j.mover_channel->close_write();
@@ -292,6 +285,7 @@ Reply stop(Session& s, const msg::Empty&) {
   auto& j = s.jobs();
   Lock lock(j.mu);
   auto& m = j.mover_machine(s.version());
+  j.settle_mover(lock);
   if (auto c = m.check(sm::MoverEvent::stop); !c.ok()) return error_reply(err(c.error));
   commit(s, j, sm::MoverEvent::stop);
   j.cv.notify_all();

@@ -143,10 +143,12 @@ Server::~Server() {
   // Sessions hold references to the context: wait until the last one is gone.
   while (running_sessions_.load() > 0) ::usleep(10 * 1000);
   if (bridge_) {
-    // Every job has halted and been journalled; what is unsent stays in the
-    // journal for the next start.
-    bridge_->stop();
+    // Every job has halted; its events are delivered to the bridge and
+    // journalled; what is unsent stays in the journal for the next start.
+    job_events_->stop();
     ctx_->jobs = nullptr;
+    job_events_.reset();
+    bridge_->stop();
   }
   for (int fd : listen_fds_) ::close(fd);
   if (wake_pipe_[0] >= 0) ::close(wake_pipe_[0]);
@@ -176,7 +178,8 @@ std::string Server::start() {
     auto bridge = std::make_unique<cm::Bridge>(bridge_config(cfg, ctx_->host));
     if (cm::Status st = bridge->start(); !st.ok()) return st.text();
     bridge_ = std::move(bridge);
-    ctx_->jobs = bridge_.get();
+    job_events_ = std::make_unique<JobEventQueue>(*bridge_);
+    ctx_->jobs = job_events_.get();
   }
 
   if (::pipe2(wake_pipe_, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));

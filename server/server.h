@@ -14,6 +14,7 @@
 
 #include "server/config.h"
 #include "server/context.h"
+#include "server/job_event_queue.h"
 
 namespace ndmp::cm {
 class Bridge;
@@ -44,11 +45,14 @@ class Server {
   ServerContext& context() { return *ctx_; }
   // The bridge, when cloudmanager.address is set (after start()); else null.
   cm::Bridge* bridge() { return bridge_.get(); }
+  // Job events on their way to the bridge (null without a Cloud Manager).
+  JobEventQueue* job_events() { return job_events_.get(); }
 
  private:
   std::unique_ptr<ServerContext> ctx_;
   // Declared after ctx_, so destroyed before it; ctx_->jobs points here.
   std::unique_ptr<cm::Bridge> bridge_;
+  std::unique_ptr<JobEventQueue> job_events_;  // between the sessions and bridge_
   std::vector<int> listen_fds_;
   std::vector<uint16_t> ports_;
   int wake_pipe_[2] = {-1, -1};

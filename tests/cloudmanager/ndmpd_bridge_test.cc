@@ -259,6 +259,7 @@ TEST_F(NdmpdBridge, CloudManagerAwayDuringTheBackupGetsEverythingWhenBack) {
   const uint64_t bytes = run_backup(make_source());
   ASSERT_GT(bytes, 0u);
   EXPECT_TRUE(reports().empty()) << "nothing can have arrived while away";
+  server_->server().job_events()->drain();
   EXPECT_GT(server_->server().bridge()->stats().pending, 0u) << "the reports wait in the journal";
 
   ASSERT_TRUE(sim_->come_back().ok());
@@ -271,6 +272,7 @@ TEST_F(NdmpdBridge, NdmpdStoppedWithReportsUnsentDeliversThemAfterRestart) {
   sim_->go_away();
   const uint64_t bytes = run_backup(make_source());
   ASSERT_GT(bytes, 0u);
+  server_->server().job_events()->drain();
   EXPECT_GT(server_->server().bridge()->stats().pending, 0u);
   c_.reset();
   server_.reset();  // ndmpd stops with every report unsent

@@ -152,17 +152,26 @@ StatusOr<DeviceInfo> Inventory::find(const std::string& name) const {
   return Status::no_device(fmt::format("no device named '{}'", name));
 }
 
-StatusOr<std::unique_ptr<Transport>> Inventory::open(const std::string& name) {
+StatusOr<std::unique_ptr<Transport>> Inventory::open(const std::string& name,
+                                                     std::shared_ptr<const DeviceHolder> holder) {
   auto info = find(name);
   if (!info.ok()) return info.status();
   {
-    std::lock_guard lock(open_->mu);
-    if (!open_->names.insert(name).second) return Status::busy(fmt::format("device '{}' is already open", name));
+    std::unique_lock lock(open_->mu);
+    auto it = open_->names.find(name);
+    if (it != open_->names.end() && it->second && it->second->leaving()) {
+      log::debug("device '{}' is being released by a departing session; waiting for it", name);
+      open_->released.wait(lock, [&] { return !open_->names.contains(name); });
+      it = open_->names.end();
+    }
+    if (it != open_->names.end()) return Status::busy(fmt::format("device '{}' is already open", name));
+    open_->names.emplace(name, std::move(holder));
   }
   // From here on the name is held; `release` gives it back on every path.
   std::shared_ptr<void> release(nullptr, [set = open_, name](void*) {
     std::lock_guard lock(set->mu);
     set->names.erase(name);
+    set->released.notify_all();
   });
   std::unique_ptr<Transport> t;
   if (info->origin == DeviceOrigin::emulated) {

@@ -24,6 +24,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -57,6 +59,16 @@ struct InventoryOptions {
   std::shared_ptr<emu::Library> library;  // may be null: no emulated devices
 };
 
+// Whoever holds an open device, as far as the inventory needs to know: is it
+// on its way out? (The server's sessions answer "my DMA has gone".)
+class DeviceHolder {
+ public:
+  virtual ~DeviceHolder() = default;
+  // True only if the holder is certain to release its devices soon, without
+  // anyone's help. Called with the inventory's open-set lock held.
+  virtual bool leaving() const = 0;
+};
+
 class Inventory {
  public:
   explicit Inventory(InventoryOptions opts);
@@ -66,7 +78,12 @@ class Inventory {
   StatusOr<DeviceInfo> find(const std::string& name) const;
   // Opens a device by its listed name, exclusively. no_device for a name not
   // in the list; busy when already open; the transport's own failure otherwise.
-  StatusOr<std::unique_ptr<Transport>> open(const std::string& name);
+  // A device whose holder is leaving() is waited for instead of reported busy:
+  // a DMA that closes its connection and opens the device again at once must
+  // not meet its own departing session. The wait has no timeout because its
+  // end is certain (the holder is releasing).
+  StatusOr<std::unique_ptr<Transport>> open(const std::string& name,
+                                            std::shared_ptr<const DeviceHolder> holder = nullptr);
 
   // Discovery alone, for tests and `ndmpctl devices`.
   static std::vector<DeviceInfo> discover_sg(const std::filesystem::path& sysfs_root,
@@ -75,7 +92,8 @@ class Inventory {
  private:
   struct OpenSet {
     std::mutex mu;
-    std::set<std::string> names;
+    std::condition_variable released;
+    std::map<std::string, std::shared_ptr<const DeviceHolder>> names;  // open name -> its holder (may be null)
   };
   InventoryOptions opts_;
   mutable std::mutex mu_;

@@ -59,12 +59,9 @@ std::string setup_devices(ServerContext& ctx) {
 }
 
 dev::StatusOr<std::unique_ptr<dev::Transport>> open_device(Session& s, const std::string& name) {
-  for (int attempt = 0;; ++attempt) {
-    auto t = s.ctx().inventory->open(name);
-    if (t.ok() && s.ctx().wrap_transport) return s.ctx().wrap_transport(name, std::move(t.value()));
-    if (t.ok() || !t.status().is(dev::Category::busy) || attempt >= 25) return t;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  auto t = s.ctx().inventory->open(name, s.device_holder());
+  if (t.ok() && s.ctx().wrap_transport) return s.ctx().wrap_transport(name, std::move(t.value()));
+  return t;
 }
 
 }  // namespace ndmp::server

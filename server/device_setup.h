@@ -17,9 +17,9 @@ struct ServerContext;
 std::string setup_devices(ServerContext& ctx);
 
 class Session;
-// Opens a device by inventory name. A device still held by a session that is
-// ending (a DMA that reconnects the moment it disconnected) is waited for
-// briefly instead of being reported busy.
+// Opens a device by inventory name for session `s`. A device still held by a
+// session whose DMA has closed its connection (a DMA that reconnects the
+// moment it disconnected) is waited for until released, not reported busy.
 dev::StatusOr<std::unique_ptr<dev::Transport>> open_device(Session& s, const std::string& name);
 
 }  // namespace ndmp::server

@@ -1,5 +1,6 @@
 #include "server/session.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "devices/inventory.h"
 #include "server/context.h"
 #include "server/handlers/device_state.h"
 #include "server/handlers/job_state.h"
@@ -23,15 +25,41 @@ constexpr unsigned kMaxConsecutiveBad = 8;
 
 }  // namespace
 
+// Answers the inventory's question "is this session certain to release its
+// devices soon?": yes once the DMA has closed its side of the connection
+// (the session thread will see the end of the stream and release everything)
+// or the session has ended.
+class Session::Holder final : public dev::DeviceHolder {
+ public:
+  explicit Holder(int fd) : fd_(fd) {}
+  bool leaving() const override {
+    std::lock_guard lock(mu_);
+    if (ended_) return true;
+    pollfd p{fd_, POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+  }
+  // After this the descriptor may be closed: it is never polled again.
+  void end() {
+    std::lock_guard lock(mu_);
+    ended_ = true;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  const int fd_;
+  bool ended_ = false;
+};
+
 Session::Session(ServerContext& ctx, int fd, std::string peer, uint64_t id)
     : ctx_(ctx), fd_(fd), peer_(std::move(peer)), id_(id),
       devices_(std::make_unique<SessionDevices>()), jobs_(std::make_unique<SessionJobs>()),
-      outbox_(fd, fmt::format("session {} ({})", id, peer_)) {
+      holder_(std::make_shared<Holder>(fd)), outbox_(fd, fmt::format("session {} ({})", id, peer_)) {
   // The brake keys on the host part only: a peer reconnecting from a new port is the same peer.
   peer_host_ = peer_.substr(0, peer_.rfind(':'));
 }
 
 Session::~Session() {
+  holder_->end();
   release_everything();
   outbox_.finish();  // the last reply and posts leave before the socket closes
   ::close(fd_);
@@ -39,6 +67,7 @@ Session::~Session() {
 
 SessionDevices& Session::devices() { return *devices_; }
 SessionJobs& Session::jobs() { return *jobs_; }
+std::shared_ptr<const dev::DeviceHolder> Session::device_holder() const { return holder_; }
 
 std::string Session::tag() const { return fmt::format("session {} ({})", id_, peer_); }
 
@@ -122,6 +151,7 @@ void Session::run() {
       }
     }
   }
+  holder_->end();
   log::info("{}: session ended", tag());
 }
 

@@ -28,6 +28,10 @@
 #include "server/outbox.h"
 #include "xdr/codec.h"
 
+namespace ndmp::dev {
+class DeviceHolder;
+}
+
 namespace ndmp::server {
 
 struct ServerContext;
@@ -68,6 +72,9 @@ class Session {
 
   SessionDevices& devices();
   SessionJobs& jobs();
+  // This session as the holder of the devices it opens: leaving once its DMA
+  // has closed the connection or the session has ended (devices/inventory.h).
+  std::shared_ptr<const dev::DeviceHolder> device_holder() const;
 
   // Queue a post to go out after the current reply (session thread).
   void queue_post(uint32_t code, std::unique_ptr<msg::Body> body);
@@ -107,6 +114,8 @@ class Session {
   std::deque<std::pair<uint32_t, std::unique_ptr<msg::Body>>> queued_posts_;
   std::unique_ptr<SessionDevices> devices_;
   std::unique_ptr<SessionJobs> jobs_;
+  class Holder;
+  std::shared_ptr<Holder> holder_;
   // ~Session finishes it explicitly after the jobs have ended, so its sender
   // thread is gone before any member is destroyed.
   Outbox outbox_;

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "devices/tape_drive.h"
 #include "test_util.h"
@@ -97,6 +100,38 @@ TEST_F(InventoryTest, SecondOpenIsBusyUntilTheFirstCloses) {
   EXPECT_TRUE(other.ok()) << "another drive is independent";
   first.value().reset();
   EXPECT_TRUE(inv.open("emu-drive0").ok()) << "free again after close";
+}
+
+// A holder on its way out (its DMA closed the connection) is waited for; one
+// that stays is reported busy at once. The waiter is released by the close
+// itself, not by a timer.
+struct FlagHolder : DeviceHolder {
+  std::atomic<bool> going{false};
+  bool leaving() const override { return going.load(); }
+};
+
+TEST_F(InventoryTest, OpenWaitsForALeavingHolderOnly) {
+  Inventory inv({false, sys_.path(), "/dev", lib_});
+  auto holder = std::make_shared<FlagHolder>();
+  auto first = inv.open("emu-drive0", holder);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(inv.open("emu-drive0").status().is(Category::busy)) << "a holder that stays: busy at once";
+  holder->going = true;
+  std::atomic<bool> closed{false};
+  {
+    // The second open blocks until the holder closes; the closer runs only
+    // once the opener is known to be inside open() or past it.
+    std::promise<void> opening;
+    auto opened = std::async(std::launch::async, [&] {
+      opening.set_value();
+      auto t = inv.open("emu-drive0");
+      return t.ok() && closed.load();
+    });
+    opening.get_future().wait();
+    closed = true;
+    first.value().reset();
+    EXPECT_TRUE(opened.get()) << "the open succeeds, and only after the leaving holder closed";
+  }
 }
 
 TEST_F(InventoryTest, OpenedEmulatedChangerAnswersInquiry) {

@@ -4,7 +4,7 @@
 #include <boost/uuid/uuid_io.hpp>
 
 #include <algorithm>
-#include <map>
+#include <utility>
 #include <memory>
 #include <mutex>
 
@@ -16,10 +16,11 @@
 #include "server/session.h"
 
 namespace ndmp::server::report {
-namespace {
 
 using SysClock = std::chrono::system_clock;
 
+// A session has at most one DATA operation, so one job, kept in its
+// SessionJobs (no process-wide registry).
 struct Job {
   std::mutex mu;  // serialises this job's publishes, so their order is the order of events
   std::string id;
@@ -33,17 +34,12 @@ struct Job {
   bool ended = false;  // halted: a late progress or pause from a worker is dropped
 };
 
-// Jobs by session. A session has at most one DATA operation at a time.
-std::mutex g_mu;
-std::map<const Session*, std::shared_ptr<Job>>& jobs() {
-  static std::map<const Session*, std::shared_ptr<Job>> m;
-  return m;
-}
+namespace {
 
-std::shared_ptr<Job> find(const Session& s) {
-  std::lock_guard lock(g_mu);
-  auto it = jobs().find(&s);
-  return it == jobs().end() ? nullptr : it->second;
+std::shared_ptr<Job> find(Session& s) {
+  auto& slot = s.jobs().report;
+  std::lock_guard lock(slot.mu);
+  return slot.job;
 }
 
 JobEvent base(const Job& job, JobEventType type) {
@@ -77,8 +73,9 @@ void data_started(Session& s, const std::string& job_id, JobKind kind, const std
   if (auto& tape = s.devices().tape) job->device = tape->name();
   job->start = SysClock::now();
   {
-    std::lock_guard lock(g_mu);
-    jobs()[&s] = job;
+    auto& slot = s.jobs().report;
+    std::lock_guard lock(slot.mu);
+    slot.job = job;
   }
   std::lock_guard lock(job->mu);
   auto e = base(*job, JobEventType::started);
@@ -144,13 +141,10 @@ void publish_halt(JobEventSink& sink, Job& job, sm::DataHaltReason reason, const
   sink.publish(e);
 }
 
-std::shared_ptr<Job> take(const Session& s) {
-  std::lock_guard lock(g_mu);
-  auto it = jobs().find(&s);
-  if (it == jobs().end()) return nullptr;
-  auto job = it->second;
-  jobs().erase(it);
-  return job;
+std::shared_ptr<Job> take(Session& s) {
+  auto& slot = s.jobs().report;
+  std::lock_guard lock(slot.mu);
+  return std::exchange(slot.job, nullptr);
 }
 
 }  // namespace
@@ -218,7 +212,7 @@ void mover_continued(Session& s, const std::string& tape) {
   sink->publish(e);
 }
 
-std::string current_job_id(const Session& s) {
+std::string current_job_id(Session& s) {
   auto job = find(s);
   return job ? job->id : std::string();
 }

@@ -85,7 +85,7 @@ void mover_changed(Session& s, const sm::MoverMachine& m, const std::string& tex
 void mover_continued(Session& s, const std::string& tape);
 
 // The id of this session's current job, or "" (tests and logs).
-std::string current_job_id(const Session& s);
+std::string current_job_id(Session& s);
 
 }  // namespace report
 }  // namespace ndmp::server

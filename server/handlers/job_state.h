@@ -39,6 +39,9 @@ namespace ndmp::server {
 
 class Session;
 class TapeService;
+namespace report {
+struct Job;  // server/job_reporter.cc
+}
 
 inline constexpr uint64_t kInfinity = ~uint64_t{0};
 
@@ -102,6 +105,14 @@ struct SessionJobs {
   std::shared_ptr<Channel> pending_local_for_mover;
   bool data_listening_local = false;
   bool mover_listening_local = false;
+
+  // The job this session's DATA operation reports (server/job_reporter.h).
+  // Its own small mutex, taken after `mu` when both are held and only to
+  // copy or swap the pointer.
+  struct ReportSlot {
+    std::mutex mu;
+    std::shared_ptr<report::Job> job;
+  } report;
 
   PeerTake mover_take;
   PeerTake data_take;

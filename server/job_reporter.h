@@ -30,8 +30,9 @@
 // data_halted, mover_changed and mover_continued are called with the
 // session's jobs mutex held and never take it; data_bytes and
 // data_worker_done take it, so they must be called without it. Lock order: the jobs mutex before a job's own mutex.
-// publish() on the sink returns quickly (the bridge journals and hands off),
-// so a report never waits on the network.
+// publish() on the sink is a memory push (server/job_event_queue.h): the
+// bridge journals on the queue's own thread, so a report never waits on the
+// disk or the network, even with the jobs mutex held.
 #pragma once
 
 #include <cstdint>

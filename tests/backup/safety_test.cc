@@ -19,7 +19,7 @@ class Safety : public ::testing::Test {
     before = snapshot(outer.path());
   }
   Status restore(const std::vector<std::byte>& bytes) {
-    RestoreEngine r({dst, {}, std::nullopt}, nullptr, &warn);
+    RestoreEngine r(into(dst), nullptr, &warn);
     MemorySource in(bytes);
     return r.run(in);
   }

@@ -272,20 +272,40 @@ struct BackupEngine::Run {
   // The entry's metadata. Most files have no holes, no xattrs and hence no
   // ACLs (Linux keeps ACLs in xattrs): for those, stat, owner names and the
   // inode flags are all libarchive would find, taken here from what the walk
-  // already has. Everything else (symlinks, devices, possibly sparse files,
-  // any xattr) goes through archive_read_disk_entry_from_file, whose sparse
-  // probe and ACL/xattr look-ups cost ten system calls a file.
-  int read_metadata(int fd, const struct stat& st, const std::string& rel) {
-    bool plain = fd >= 0 && (S_ISDIR(st.st_mode) ||
-                             (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_blocks) * 512 >=
-                                                         static_cast<uint64_t>(st.st_size)));
+  // already has. Symlinks, devices and FIFOs are never opened: stat, names
+  // and (symlinks) the target read relative to their directory's descriptor;
+  // their xattrs are not archived (a restore does not set them either).
+  // Files and directories with xattrs or possible holes go through
+  // archive_read_disk_entry_from_file, whose sparse probe and ACL/xattr
+  // look-ups cost ten system calls a file; its by-name look-ups (a
+  // directory's default ACL) are pointed at the open descriptor through
+  // /proc/self/fd, so no name below the export is resolved again.
+  int read_metadata(int fd, int dirfd, const std::string& name, const struct stat& st) {
+    if (fd < 0) {
+      archive_entry_copy_stat(entry, &st);
+      if (const char* u = archive_read_disk_uname(disk, st.st_uid)) archive_entry_copy_uname(entry, u);
+      if (const char* g = archive_read_disk_gname(disk, st.st_gid)) archive_entry_copy_gname(entry, g);
+      if (S_ISLNK(st.st_mode)) {
+        std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+        ssize_t n = readlinkat(dirfd, name.c_str(), target.data(), target.size());
+        if (n < 0 || static_cast<size_t>(n) >= target.size()) {
+          archive_set_error(disk, n < 0 ? errno : EAGAIN, "cannot read the symlink: %s",
+                            n < 0 ? strerror(errno) : "it changed while being read");
+          return ARCHIVE_FAILED;
+        }
+        target.resize(static_cast<size_t>(n));
+        archive_entry_copy_symlink(entry, target.c_str());
+      }
+      return ARCHIVE_OK;
+    }
+    bool plain = S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_blocks) * 512 >=
+                                                                    static_cast<uint64_t>(st.st_size));
     if (plain) {
       ssize_t x = ::flistxattr(fd, nullptr, 0);
       plain = x == 0 || (x < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP));
     }
     if (!plain) {
-      std::string full = rel.empty() ? source : source + "/" + rel;
-      archive_entry_copy_sourcepath(entry, full.c_str());
+      archive_entry_copy_sourcepath(entry, fmt::format("/proc/self/fd/{}", fd).c_str());
       return archive_read_disk_entry_from_file(disk, entry, fd, &st);
     }
     archive_entry_copy_stat(entry, &st);
@@ -297,11 +317,12 @@ struct BackupEngine::Run {
     return ARCHIVE_OK;
   }
 
-  Status write_entry(int fd, const struct stat& st, const std::string& rel, const std::string& name,
+  // `dirfd` holds `name` (-1 for the root, which is always open).
+  Status write_entry(int fd, int dirfd, const struct stat& st, const std::string& rel, const std::string& name,
                      uint64_t parent_ino) {
     archive_entry_clear(entry);
     archive_entry_copy_pathname(entry, rel.empty() ? "." : rel.c_str());
-    int r = read_metadata(fd, st, rel);
+    int r = read_metadata(fd, dirfd, name, st);
     if (r == ARCHIVE_WARN) {
       warn(fmt::format("/{}: {}", rel, archive_error_string(disk) ? archive_error_string(disk) : "metadata incomplete"));
     } else if (r != ARCHIVE_OK) {
@@ -450,7 +471,7 @@ struct BackupEngine::Run {
       return Status::ok();
     }
     if (!changed(st)) return Status::ok();
-    if (auto s = write_entry(fd.fd, st, rel, name, parent_ino); !s) return s;
+    if (auto s = write_entry(fd.fd, dirfd, st, rel, name, parent_ino); !s) return s;
     if (S_ISDIR(st.st_mode)) {
       if (st.st_dev != root_dev) {
         log::info("backup {}: /{} is a mount point; not crossing into it", source, rel);
@@ -504,7 +525,7 @@ struct BackupEngine::Run {
   }
 
   Status walk_all(int root_fd, const struct stat& root_st) {
-    if (auto s = write_entry(root_fd, root_st, "", ".", static_cast<uint64_t>(root_st.st_ino)); !s) return s;
+    if (auto s = write_entry(root_fd, -1, root_st, "", ".", static_cast<uint64_t>(root_st.st_ino)); !s) return s;
     return walk_dir(root_fd, "", static_cast<uint64_t>(root_st.st_ino));
   }
 

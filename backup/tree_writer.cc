@@ -170,7 +170,11 @@ EntryResult TreeWriter::begin(archive_entry* e, const std::string& rel, const st
   EntryResult r;
   int parent = parent_of(comps, r);
   if (parent < 0) return r;
-  if (link) return make_hardlink(parent, name, *link);
+  if (link) {
+    // Replacing the name first would delete the only copy.
+    if (*link == rel) return EntryResult::refused("hard link to itself");
+    return make_hardlink(parent, name, *link);
+  }
   const mode_t type = archive_entry_filetype(e);
   switch (type) {
     case AE_IFDIR: return make_dir(e, parent, name, rel);

@@ -184,12 +184,12 @@ EntryResult TreeWriter::begin(archive_entry* e, const std::string& rel, const st
     case AE_IFCHR:
     case AE_IFBLK:
       if (!priv_.devices)
-        return EntryResult::refused(fmt::format("{} {},{} refused: restore-privileges does not include devices",
+        return EntryResult::refused(fmt::format("{} {},{}: restore-privileges does not include devices",
                                                 type_name(type), major(archive_entry_rdev(e)),
                                                 minor(archive_entry_rdev(e))));
       return make_node(e, parent, name);
     default:
-      return EntryResult::refused(fmt::format("{} refused: not restorable", type_name(type)));
+      return EntryResult::refused(fmt::format("{}: not restorable", type_name(type)));
   }
 }
 
@@ -300,7 +300,7 @@ EntryResult TreeWriter::make_symlink(archive_entry* e, int parent, const std::st
 }
 
 EntryResult TreeWriter::make_hardlink(int parent, const std::string& name, const std::string& link) {
-  if (link.empty()) return EntryResult::refused("hard link to the restore root refused");
+  if (link.empty()) return EntryResult::refused("hard link to the restore root");
   // The target is walked from the root like any entry, without creating
   // anything and without following a symlink.
   auto comps = split(link);
@@ -319,7 +319,7 @@ EntryResult TreeWriter::make_hardlink(int parent, const std::string& name, const
   struct stat st{};
   if (fstatat(at.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     return EntryResult::failed("hard link target missing", ENOENT);
-  if (S_ISDIR(st.st_mode)) return EntryResult::refused("hard link to a directory refused");
+  if (S_ISDIR(st.st_mode)) return EntryResult::refused("hard link to a directory");
   if (linkat(at.get(), leaf.c_str(), parent, name.c_str(), 0) != 0) {
     EntryResult r;
     if (errno != EEXIST || !clear_name(parent, name, r) || linkat(at.get(), leaf.c_str(), parent, name.c_str(), 0) != 0)

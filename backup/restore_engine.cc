@@ -214,7 +214,7 @@ struct RestoreEngine::Impl {
           return failed(idx, shown, EntryResult::failed(strerror(err), err));
         }
       }
-      r = tree->end_file();
+      r = tree->end_file(e);
       for (const auto& n : r.notes) warn(fmt::format("{}: {}", shown, n));
       if (r.kind != EntryResult::Kind::ok) return failed(idx, shown, r);
     }

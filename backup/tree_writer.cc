@@ -93,7 +93,6 @@ TreeWriter::TreeWriter(Dir root, RestorePrivileges privileges, bool restore_owne
 
 TreeWriter::~TreeWriter() {
   if (file_ >= 0) discard_file();
-  if (file_entry_) archive_entry_free(file_entry_);
 }
 
 // Brings the chain to `comps` (the parent of the next entry) and returns its
@@ -177,7 +176,7 @@ EntryResult TreeWriter::begin(archive_entry* e, const std::string& rel, const st
   }
   const mode_t type = archive_entry_filetype(e);
   switch (type) {
-    case AE_IFDIR: return make_dir(e, parent, name, rel);
+    case AE_IFDIR: return make_dir(e, parent, name);
     case AE_IFREG: return make_file(e, parent, name);
     case AE_IFLNK: return make_symlink(e, parent, name);
     case AE_IFIFO: return make_node(e, parent, name);
@@ -202,7 +201,7 @@ bool TreeWriter::clear_name(int parent, const std::string& name, EntryResult& r)
   return false;
 }
 
-EntryResult TreeWriter::make_dir(archive_entry* e, int parent, const std::string& name, const std::string&) {
+EntryResult TreeWriter::make_dir(archive_entry* e, int parent, const std::string& name) {
   EntryResult r;
   bool existed = false;
   if (mkdirat(parent, name.c_str(), 0700) != 0) {
@@ -241,8 +240,6 @@ EntryResult TreeWriter::make_file(archive_entry* e, int parent, const std::strin
   file_name_ = name;
   file_size_ = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
   file_end_ = 0;
-  if (file_entry_) archive_entry_free(file_entry_);
-  file_entry_ = archive_entry_clone(e);
   return {};
 }
 
@@ -263,7 +260,7 @@ int TreeWriter::write_data(const void* data, size_t size, int64_t offset) {
   return 0;
 }
 
-EntryResult TreeWriter::end_file() {
+EntryResult TreeWriter::end_file(archive_entry* e) {
   EntryResult r;
   // A trailing hole leaves nothing to write: the length makes it.
   if (file_size_ > file_end_ && ftruncate(file_, file_size_) != 0) {
@@ -271,7 +268,7 @@ EntryResult TreeWriter::end_file() {
     discard_file();
     return r;
   }
-  apply_fd(file_entry_, file_, false, false, r);
+  apply_fd(e, file_, false, false, r);
   if (close(std::exchange(file_, -1)) != 0 && (errno == ENOSPC || errno == EDQUOT || errno == EIO)) {
     r = EntryResult::failed(fmt::format("closing: {}", strerror(errno)), errno);
     unlinkat(file_parent_, file_name_.c_str(), 0);

@@ -71,8 +71,9 @@ class TreeWriter {
   // Writes file data at `offset` (holes are skipped by the caller); on
   // failure returns errno.
   int write_data(const void* data, size_t size, int64_t offset);
-  // Sets the file's length and metadata, closes it.
-  EntryResult end_file();
+  // Sets the file's length and metadata (from `e`, the entry begin() was
+  // given, still current in the reader), closes it.
+  EntryResult end_file(archive_entry* e);
   // Closes and unlinks a file whose data could not be written whole.
   void discard_file();
 
@@ -95,7 +96,7 @@ class TreeWriter {
 
   int parent_of(const std::vector<std::string>& comps, EntryResult& r);
   void leave(Link& l);
-  EntryResult make_dir(archive_entry* e, int parent, const std::string& name, const std::string& shown);
+  EntryResult make_dir(archive_entry* e, int parent, const std::string& name);
   EntryResult make_file(archive_entry* e, int parent, const std::string& name);
   EntryResult make_symlink(archive_entry* e, int parent, const std::string& name);
   EntryResult make_hardlink(int parent, const std::string& name, const std::string& link);
@@ -130,7 +131,6 @@ class TreeWriter {
   std::string file_name_;
   int64_t file_size_ = 0;
   int64_t file_end_ = 0;
-  archive_entry* file_entry_ = nullptr;  // a clone, for end_file()
 };
 
 }  // namespace ndmp::backup

@@ -56,6 +56,15 @@ TEST(RestoreRace, PrefixFlippedToASymlinkNeverLeadsOutside) {
       if (::renameat2(AT_FDCWD, (exp / "flip").c_str(), AT_FDCWD, (exp / "other").c_str(), RENAME_EXCHANGE) == 0)
         flips.fetch_add(1, std::memory_order_relaxed);
   });
+  // A failed ASSERT leaves the test early: the flipper must still stop.
+  struct Stopper {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~Stopper() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  } stopper{stop, flipper};
 
   int restored = 0, refused = 0, stray = 0;
   for (int i = 0; i < kAttempts; ++i) {

@@ -58,8 +58,10 @@ TEST_F(RestoreRoot, DotEntryOfAnyTypeNeverReplacesTheRoot) {
   for (const auto& k : cases) {
     SCOPED_TRACE(k.label);
     const fs::path dst = exp / k.label;
+    // First, while the new destination is still empty (a non-empty
+    // directory resists being replaced anyway).
     auto r = restore_stream(*c, dst.string(),
-                            make_tar({{"other", AE_IFREG, "x\n"}, k.root, {"after", AE_IFREG, "inside\n"}}));
+                            make_tar({k.root, {"other", AE_IFREG, "x\n"}, {"after", AE_IFREG, "inside\n"}}));
     EXPECT_EQ(r.start, msg::Error::no_err);
     EXPECT_EQ(r.reason, msg::DataHaltReason::successful);
     EXPECT_TRUE(is_real_dir(dst)) << "the destination was re-typed";

@@ -17,14 +17,14 @@ namespace ndmp::security {
 
 // One archive entry. `type` is an AE_IF* value (archive_entry.h).
 struct TarEntry {
-  std::string path;
-  unsigned type;
-  std::string content;   // regular file data, or the symlink target
-  std::string hardlink;  // non-empty: a hard link entry to this name
+  std::string path{};
+  unsigned type = 0;
+  std::string content{};   // regular file data, or the symlink target
+  std::string hardlink{};  // non-empty: a hard link entry to this name
   mode_t perm = 0644;
   dev_t rdev = 0;        // devices
-  std::map<std::string, std::string> xattrs;
-  std::string fflags;    // chattr flags as text ("immutable")
+  std::map<std::string, std::string> xattrs{};
+  std::string fflags{};    // chattr flags as text ("sappnd,schg")
   long mtime = 1'600'000'000;
 };
 std::vector<std::byte> make_tar(const std::vector<TarEntry>& entries);

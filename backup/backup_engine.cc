@@ -56,12 +56,6 @@ FileType type_of(mode_t m) {
 
 Timestamp ts(const timespec& t) { return {t.tv_sec, static_cast<int32_t>(t.tv_nsec)}; }
 
-bool is_inside(const std::string& root, const std::string& path) {
-  if (root == "/") return !path.empty() && path[0] == '/';
-  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
-                          path[root.size()] == '/');
-}
-
 // Bytes a file adds to the stream: allocated data (holes are free in pax
 // sparse) rounded to blocks, plus ~3 header blocks (pax x-header + ustar).
 uint64_t estimate_entry(const struct stat& st) {
@@ -89,31 +83,10 @@ const char* to_string(FileType t) {
   return "?";
 }
 
-Status BackupEngine::resolve_source(const std::string& export_root, const std::string& filesystem,
-                                    std::string& resolved) {
-  char buf[PATH_MAX];
-  if (!realpath(export_root.c_str(), buf))
-    return Status::invalid_argument(fmt::format("export root {}: {}", export_root, strerror(errno)));
-  std::string root = buf;
-  // A relative FILESYSTEM is taken relative to the export root.
-  std::string want = (!filesystem.empty() && filesystem[0] == '/') ? filesystem : root + "/" + filesystem;
-  if (!realpath(want.c_str(), buf))
-    return Status::invalid_argument(fmt::format("FILESYSTEM {}: {}", filesystem, strerror(errno)));
-  std::string real = buf;
-  if (!is_inside(root, real))
-    return Status::invalid_argument(
-        fmt::format("FILESYSTEM {} resolves to {}, outside the export root {}", filesystem, real, root));
-  struct stat st{};
-  if (stat(real.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return Status::invalid_argument(fmt::format("FILESYSTEM {} is not a directory", filesystem));
-  resolved = real;
-  return Status::ok();
-}
-
 // One backup run: owns the libarchive handles and the reused buffers.
 struct BackupEngine::Run {
   BackupEngine& eng;
-  std::string source;  // resolved absolute path of FILESYSTEM
+  std::string source;  // FILESYSTEM's name, for dumpdates and the log
   std::optional<Timestamp> base;
   dev_t root_dev = 0;
   std::atomic<bool> estimate_stop{false};
@@ -299,20 +272,40 @@ struct BackupEngine::Run {
   // The entry's metadata. Most files have no holes, no xattrs and hence no
   // ACLs (Linux keeps ACLs in xattrs): for those, stat, owner names and the
   // inode flags are all libarchive would find, taken here from what the walk
-  // already has. Everything else (symlinks, devices, possibly sparse files,
-  // any xattr) goes through archive_read_disk_entry_from_file, whose sparse
-  // probe and ACL/xattr look-ups cost ten system calls a file.
-  int read_metadata(int fd, const struct stat& st, const std::string& rel) {
-    bool plain = fd >= 0 && (S_ISDIR(st.st_mode) ||
-                             (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_blocks) * 512 >=
-                                                         static_cast<uint64_t>(st.st_size)));
+  // already has. Symlinks, devices and FIFOs are never opened: stat, names
+  // and (symlinks) the target read relative to their directory's descriptor;
+  // their xattrs are not archived (a restore does not set them either).
+  // Files and directories with xattrs or possible holes go through
+  // archive_read_disk_entry_from_file, whose sparse probe and ACL/xattr
+  // look-ups cost ten system calls a file; its by-name look-ups (a
+  // directory's default ACL) are pointed at the open descriptor through
+  // /proc/self/fd, so no name below the export is resolved again.
+  int read_metadata(int fd, int dirfd, const std::string& name, const struct stat& st) {
+    if (fd < 0) {
+      archive_entry_copy_stat(entry, &st);
+      if (const char* u = archive_read_disk_uname(disk, st.st_uid)) archive_entry_copy_uname(entry, u);
+      if (const char* g = archive_read_disk_gname(disk, st.st_gid)) archive_entry_copy_gname(entry, g);
+      if (S_ISLNK(st.st_mode)) {
+        std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+        ssize_t n = readlinkat(dirfd, name.c_str(), target.data(), target.size());
+        if (n < 0 || static_cast<size_t>(n) >= target.size()) {
+          archive_set_error(disk, n < 0 ? errno : EAGAIN, "cannot read the symlink: %s",
+                            n < 0 ? strerror(errno) : "it changed while being read");
+          return ARCHIVE_FAILED;
+        }
+        target.resize(static_cast<size_t>(n));
+        archive_entry_copy_symlink(entry, target.c_str());
+      }
+      return ARCHIVE_OK;
+    }
+    bool plain = S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_blocks) * 512 >=
+                                                                    static_cast<uint64_t>(st.st_size));
     if (plain) {
       ssize_t x = ::flistxattr(fd, nullptr, 0);
       plain = x == 0 || (x < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP));
     }
     if (!plain) {
-      std::string full = rel.empty() ? source : source + "/" + rel;
-      archive_entry_copy_sourcepath(entry, full.c_str());
+      archive_entry_copy_sourcepath(entry, fmt::format("/proc/self/fd/{}", fd).c_str());
       return archive_read_disk_entry_from_file(disk, entry, fd, &st);
     }
     archive_entry_copy_stat(entry, &st);
@@ -324,11 +317,12 @@ struct BackupEngine::Run {
     return ARCHIVE_OK;
   }
 
-  Status write_entry(int fd, const struct stat& st, const std::string& rel, const std::string& name,
+  // `dirfd` holds `name` (-1 for the root, which is always open).
+  Status write_entry(int fd, int dirfd, const struct stat& st, const std::string& rel, const std::string& name,
                      uint64_t parent_ino) {
     archive_entry_clear(entry);
     archive_entry_copy_pathname(entry, rel.empty() ? "." : rel.c_str());
-    int r = read_metadata(fd, st, rel);
+    int r = read_metadata(fd, dirfd, name, st);
     if (r == ARCHIVE_WARN) {
       warn(fmt::format("/{}: {}", rel, archive_error_string(disk) ? archive_error_string(disk) : "metadata incomplete"));
     } else if (r != ARCHIVE_OK) {
@@ -477,7 +471,7 @@ struct BackupEngine::Run {
       return Status::ok();
     }
     if (!changed(st)) return Status::ok();
-    if (auto s = write_entry(fd.fd, st, rel, name, parent_ino); !s) return s;
+    if (auto s = write_entry(fd.fd, dirfd, st, rel, name, parent_ino); !s) return s;
     if (S_ISDIR(st.st_mode)) {
       if (st.st_dev != root_dev) {
         log::info("backup {}: /{} is a mount point; not crossing into it", source, rel);
@@ -530,41 +524,15 @@ struct BackupEngine::Run {
     eng.set_progress({}, summary.entries);
   }
 
-  // Opens `source` one component at a time below the export root with
-  // O_NOFOLLOW, so a symlink swapped in after resolve_source() is refused.
-  Status open_source(Fd& out) {
-    char buf[PATH_MAX];
-    if (!realpath(eng.req_.export_root.c_str(), buf)) return Status::invalid_argument("export root vanished");
-    std::string root = buf;
-    Fd cur(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (cur.fd < 0) return Status::io_error(fmt::format("cannot open {}: {}", root, strerror(errno)));
-    std::string rest = source.substr(root == "/" ? 1 : root.size());
-    size_t pos = 0;
-    while (pos < rest.size()) {
-      while (pos < rest.size() && rest[pos] == '/') ++pos;
-      size_t end = rest.find('/', pos);
-      if (end == std::string::npos) end = rest.size();
-      if (end == pos) break;
-      std::string comp = rest.substr(pos, end - pos);
-      Fd next(openat(cur.fd, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (next.fd < 0)
-        return Status::invalid_argument(fmt::format("cannot open {} in {} without following a symlink: {}", comp,
-                                                    source, strerror(errno)));
-      cur = std::move(next);
-      pos = end;
-    }
-    out = std::move(cur);
-    return Status::ok();
-  }
-
   Status walk_all(int root_fd, const struct stat& root_st) {
-    if (auto s = write_entry(root_fd, root_st, "", ".", static_cast<uint64_t>(root_st.st_ino)); !s) return s;
+    if (auto s = write_entry(root_fd, -1, root_st, "", ".", static_cast<uint64_t>(root_st.st_ino)); !s) return s;
     return walk_dir(root_fd, "", static_cast<uint64_t>(root_st.st_ino));
   }
 
   Status execute() {
     const auto& opt = eng.req_.options;
-    if (auto s = resolve_source(eng.req_.export_root, opt.filesystem, source); !s) return s;
+    if (!eng.req_.source) return Status::invalid_argument("no source directory given");
+    source = eng.req_.source.name;
     if (eng.req_.state_dir.empty()) {
       if (opt.level > 0)
         return Status::invalid_argument(fmt::format("LEVEL={} needs a dumpdates record but no state directory is configured", opt.level));
@@ -576,8 +544,9 @@ struct BackupEngine::Run {
     summary.base_date = base;
     summary.dump_date = now_realtime();
 
-    Fd root;
-    if (auto s = open_source(root); !s) return s;
+    // A description of our own: the listing's offset is not shared.
+    Fd root(openat(eng.req_.source.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (root.fd < 0) return Status::io_error(fmt::format("cannot open {}: {}", source, strerror(errno)));
     struct stat root_st{};
     if (fstat(root.fd, &root_st) != 0) return Status::io_error(fmt::format("cannot stat {}: {}", source, strerror(errno)));
     root_dev = root_st.st_dev;

@@ -18,8 +18,9 @@
 // (tar cannot restore them). Entry names are relative to FILESYSTEM with no
 // leading "/" ("." is the root itself).
 //
-// Walk rules: symlinks are archived, never followed (also while opening the
-// source path: a symlink component is refused). The walk stays on the
+// Walk rules: symlinks are archived, never followed. The source arrives as
+// an open descriptor (the server opened it below its export's descriptor
+// with no symlink allowed), so nothing here resolves a path by name. The walk stays on the
 // filesystem of FILESYSTEM: a mount point below it is archived as an empty
 // directory and logged, like tar --one-file-system. The stream has no block
 // padding beyond tar's 512-byte blocks and the two zero blocks at the end;
@@ -50,6 +51,7 @@
 #include <string>
 
 #include "backup/byte_stream.h"
+#include "backup/dir.h"
 #include "backup/dump_dates.h"
 #include "backup/file_history.h"
 #include "backup/options.h"
@@ -58,7 +60,9 @@
 namespace ndmp::backup {
 
 struct BackupRequest {
-  std::string export_root;  // configured export; FILESYSTEM must resolve inside it
+  // FILESYSTEM, already opened below its export (dir.h: open_beneath); its
+  // name keys the dumpdates record and the log, and is never opened again.
+  Dir source;
   // Directory for the dumpdates record. Empty: LEVEL > 0 is refused and
   // UPDATE is ignored (logged), because there is nothing to compare with.
   std::string state_dir;
@@ -104,12 +108,6 @@ class BackupEngine {
 
   void cancel();  // run() returns Status::aborted soon after
   BackupProgress progress() const;
-
-  // The resolved directory run() will walk, or invalid_argument when
-  // FILESYSTEM is outside the export root or not a directory. Exposed so
-  // the server can refuse START_BACKUP before it changes state.
-  static Status resolve_source(const std::string& export_root, const std::string& filesystem,
-                               std::string& resolved);
 
  private:
   struct Run;

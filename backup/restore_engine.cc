@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "backup/tree_writer.h"
 #include "common/log.h"
 
 namespace ndmp::backup {
@@ -44,10 +44,10 @@ struct RestoreEngine::Impl {
   RestoreRequest req;
   RestoreReporter* reporter;
   WarningSink* warnings;
-  std::string root;  // realpath of destination_root
+  std::string root;  // the destination's name, for logs
   Status root_status;
   std::vector<NameState> names;
-  archive* disk = nullptr;
+  std::unique_ptr<TreeWriter> tree;
   std::vector<std::byte> buf;
   bool finished = false;
   std::atomic<bool> cancelled{false};
@@ -71,28 +71,10 @@ struct RestoreEngine::Impl {
     root_status = prepare_root();
   }
 
-  ~Impl() {
-    if (disk) archive_write_free(disk);
-  }
-
   Status prepare_root() {
-    if (req.destination_root.empty()) return Status::invalid_argument("no restore destination given");
-    if (mkdir(req.destination_root.c_str(), 0700) != 0 && errno != EEXIST)
-      return Status::io_error(fmt::format("cannot create {}: {}", req.destination_root, strerror(errno)));
-    char b[PATH_MAX];
-    if (!realpath(req.destination_root.c_str(), b))
-      return Status::io_error(fmt::format("cannot resolve {}: {}", req.destination_root, strerror(errno)));
-    root = b;
-    struct stat st{};
-    if (stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-      return Status::invalid_argument(fmt::format("restore destination {} is not a directory", root));
-    disk = archive_write_disk_new();
-    if (!disk) return Status::io_error("out of memory creating the disk writer");
-    int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
-                ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS;
-    if (req.restore_owner.value_or(geteuid() == 0)) flags |= ARCHIVE_EXTRACT_OWNER;
-    archive_write_disk_set_options(disk, flags);
-    archive_write_disk_set_standard_lookup(disk);
+    root = printable(req.destination.name.empty() ? req.destination_root : req.destination.name);
+    if (!req.destination) return Status::invalid_argument("no restore destination given");
+    tree = std::make_unique<TreeWriter>(req.destination, req.privileges, req.restore_owner.value_or(geteuid() == 0));
     return Status::ok();
   }
 
@@ -139,14 +121,14 @@ struct RestoreEngine::Impl {
       rel = *n.dest + rest;
       if (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
     }
-    return rel.empty() ? root : root + "/" + rel;
+    return rel;
   }
 
   void report(size_t i, NameResult r) {
     auto& n = names[i];
     if (n.reported) return;
     n.reported = true;
-    log::info("restore {}: {} {}{}", root, req.nlist[i].original_path, to_string(r.outcome),
+    log::info("restore {}: {} {}{}", root, printable(req.nlist[i].original_path), to_string(r.outcome),
               r.reason.empty() ? "" : " (" + r.reason + ")");
     if (reporter) reporter->name_result(i, req.nlist[i], r);
   }
@@ -159,94 +141,87 @@ struct RestoreEngine::Impl {
     if (n.failures++ == 0) n.first_failure = reason;
   }
 
+  void refuse(int idx, const std::string& shown, const std::string& why) {
+    warn(fmt::format("{} refused: {}", shown, why));
+    std::lock_guard lk(mu);
+    ++sum.entries_refused;
+    if (idx >= 0 && names[static_cast<size_t>(idx)].failures++ == 0)
+      names[static_cast<size_t>(idx)].first_failure = why;
+  }
+
+  // A failed entry: reported for its name; a full destination stops all.
+  Status failed(int idx, const std::string& shown, const EntryResult& r) {
+    if (r.err == ENOSPC || r.err == EDQUOT)
+      return Status::disk_full(fmt::format("destination full writing {}: {}", shown, r.why));
+    warn(fmt::format("{} not restored: {}", shown, r.why));
+    note_failure(idx, r.why);
+    return Status::ok();
+  }
+
   // Restores the entry the reader is positioned at. Returns non-OK only for
   // what stops the whole restore.
   Status restore_entry(archive* rd, archive_entry* e, const std::string& path, int idx) {
-    std::string target = map(idx, path);
-    std::string shown = "/" + path;
+    const std::string rel = map(idx, path);
+    const std::string shown = printable("/" + path);
     {
       std::lock_guard lk(mu);
       prog.current_path = shown;
     }
+    std::optional<std::string> link, link_rel;
     if (const char* hl = archive_entry_hardlink(e)) {
-      auto link = canonical_relative(hl);
+      link = canonical_relative(hl);
       if (!link) {
-        warn(fmt::format("{} refused: hard link target \"{}\" is absolute or contains ..", shown, hl));
-        std::lock_guard lk(mu);
-        ++sum.entries_refused;
-        if (idx >= 0 && names[static_cast<size_t>(idx)].failures++ == 0)
-          names[static_cast<size_t>(idx)].first_failure = "unsafe hard link target refused";
+        refuse(idx, shown, fmt::format("hard link target \"{}\" is absolute or contains ..", printable(hl)));
         return Status::ok();
       }
       int lidx = select(*link);
-      std::string link_target = map(lidx == -1 ? -2 : lidx, *link);
-      struct stat lst{};
-      // Tar stores a hard link's data once, with its first name. Restoring
-      // a later name alone cannot work; say what to ask for instead.
-      if (lstat(link_target.c_str(), &lst) != 0) {
-        std::string why = fmt::format("hard link to /{}, whose data comes first in the archive and was not restored; "
-                                      "restore that name too", *link);
-        warn(fmt::format("{} not restored: {}", shown, why));
-        note_failure(idx, why);
-        return Status::ok();
-      }
-      archive_entry_copy_hardlink(e, link_target.c_str());
+      link_rel = map(lidx == -1 ? -2 : lidx, *link);
     }
-    archive_entry_copy_pathname(e, target.c_str());
-    int r = archive_write_header(disk, e);
-    if (r == ARCHIVE_WARN) warn(fmt::format("{}: {}", shown, or_unknown(archive_error_string(disk))));
-    if (r < ARCHIVE_WARN) {
-      std::string why = or_unknown(archive_error_string(disk));
-      int err = archive_errno(disk);
-      if (err == ENOSPC || err == EDQUOT)
-        return Status::disk_full(fmt::format("destination full writing {}: {}", target, why));
-      warn(fmt::format("{} not restored: {}", shown, why));
-      note_failure(idx, why);
-      if (r == ARCHIVE_FATAL) return Status::io_error(fmt::format("{}: {}", shown, why));
+    EntryResult r = tree->begin(e, rel, link_rel ? &*link_rel : nullptr);
+    for (const auto& n : r.notes) warn(fmt::format("{}: {}", shown, n));
+    if (r.kind == EntryResult::Kind::refused) {
+      refuse(idx, shown, r.why);
       return Status::ok();
     }
-    if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
+    if (r.kind == EntryResult::Kind::failed) {
+      // Tar stores a hard link's data once, with its first name. Restoring
+      // a later name alone cannot work; say what to ask for instead.
+      if (link && r.err == ENOENT)
+        r.why = fmt::format("hard link to /{}, whose data comes first in the archive and was not restored; "
+                            "restore that name too", printable(*link));
+      return failed(idx, shown, r);
+    }
+    if (tree->file_open()) {
       const void* data;
       size_t size;
       la_int64_t offset;
       for (;;) {
-        r = archive_read_data_block(rd, &data, &size, &offset);
-        if (r == ARCHIVE_EOF) break;
-        if (r < ARCHIVE_WARN) {
+        int rr = archive_read_data_block(rd, &data, &size, &offset);
+        if (rr == ARCHIVE_EOF) break;
+        if (rr < ARCHIVE_WARN) {
           // The stream ended inside this file's data (connection lost, bad
           // archive): a file with a zero-filled tail must not look restored.
-          archive_write_finish_entry(disk);
-          if (::unlink(target.c_str()) == 0) log::info("restore {}: removed partial {}", root, target);
+          tree->discard_file();
+          log::info("restore {}: removed partial {}", root, shown);
           if (!source_status) return source_status;
           return Status::corrupt(fmt::format("reading data of {}: {}", shown, or_unknown(archive_error_string(rd))));
         }
-        // write_disk reports a failed write(2) as ARCHIVE_WARN with errno
-        // set; a warning without errno is only "too much data, truncated".
-        la_ssize_t w = archive_write_data_block(disk, data, size, offset);
-        if (w < ARCHIVE_WARN || (w == ARCHIVE_WARN && archive_errno(disk) != 0))
-          return data_write_failed(target, shown, idx);
+        if (int err = tree->write_data(data, size, offset)) {
+          // A half-written file looks restored to anyone who does not read
+          // the log; remove it.
+          tree->discard_file();
+          log::info("restore {}: removed partial {}", root, shown);
+          return failed(idx, shown, EntryResult::failed(strerror(err), err));
+        }
       }
+      r = tree->end_file(e);
+      for (const auto& n : r.notes) warn(fmt::format("{}: {}", shown, n));
+      if (r.kind != EntryResult::Kind::ok) return failed(idx, shown, r);
     }
-    r = archive_write_finish_entry(disk);
-    if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && archive_errno(disk) != 0))
-      return data_write_failed(target, shown, idx);
     if (idx >= 0) names[static_cast<size_t>(idx)].entries++;
     std::lock_guard lk(mu);
     ++prog.entries_restored;
     ++sum.entries_restored;
-    return Status::ok();
-  }
-
-  Status data_write_failed(const std::string& target, const std::string& shown, int idx) {
-    std::string why = or_unknown(archive_error_string(disk));
-    int err = archive_errno(disk);
-    // A half-written file looks restored to anyone who does not read the
-    // log; remove it. The path is ours (mapped under root), not the archive's.
-    if (::unlink(target.c_str()) == 0) log::info("restore {}: removed partial {}", root, target);
-    if (err == ENOSPC || err == EDQUOT)
-      return Status::disk_full(fmt::format("destination full writing {}: {}", target, why));
-    warn(fmt::format("{} not restored: {}", shown, why));
-    note_failure(idx, why);
     return Status::ok();
   }
 
@@ -281,7 +256,7 @@ struct RestoreEngine::Impl {
       const char* raw = archive_entry_pathname(e);
       auto path = canonical_relative(raw ? raw : "");
       if (!path || !raw) {
-        warn(fmt::format("entry \"{}\" refused: absolute or contains ..", raw ? raw : "(no name)"));
+        warn(fmt::format("entry \"{}\" refused: absolute or contains ..", raw ? printable(raw) : "(no name)"));
         std::lock_guard lk(mu);
         ++sum.entries_refused;
         first = false;
@@ -294,7 +269,8 @@ struct RestoreEngine::Impl {
         // Past the entries this range was read for (or fh_info pointed at
         // something else): stop reading; the rest is not needed.
         if (!in) {
-          if (first) warn(fmt::format("direct access at offset {} found /{}, not a requested name", range->offset, *path));
+          if (first)
+            warn(fmt::format("direct access at offset {} found /{}, not a requested name", range->offset, printable(*path)));
           break;
         }
       }
@@ -316,8 +292,10 @@ struct RestoreEngine::Impl {
     if (finished) return Status::ok();
     finished = true;
     Status s;
-    if (disk && archive_write_close(disk) != ARCHIVE_OK)
-      s = Status::io_error(fmt::format("applying directory attributes: {}", or_unknown(archive_error_string(disk))));
+    if (tree) {
+      EntryResult r = tree->finish();
+      for (const auto& n : r.notes) warn(n);
+    }
     for (size_t i = 0; i < names.size(); ++i) {
       auto& n = names[i];
       if (!n.name) report(i, {NameOutcome::failed, "name is not a safe relative path", 0});

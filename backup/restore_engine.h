@@ -1,27 +1,34 @@
-// RestoreEngine: reads a pax/tar stream from a ByteSource and recreates its
-// entries below a destination root with libarchive's archive_write_disk.
+// RestoreEngine: reads a pax/tar stream from a ByteSource (libarchive) and
+// recreates its entries below a destination directory held by descriptor
+// (tree_writer.h writes them).
 //
-// Safety (issue 5 item 6): nothing outside the destination root changes.
+// Safety (issue 5 item 6, issue 15 items 1, 2 and 8): nothing outside the
+// destination changes, whatever the archive holds and whatever else changes
+// the tree meanwhile.
+//  - The destination arrives opened (RestoreRequest::destination): the
+//    server opened it below its export's descriptor; nothing here resolves
+//    its name.
 //  - Entry and hard-link names that are absolute or contain ".." are
-//    refused by this engine before libarchive sees them, and logged.
-//  - Accepted names are mapped to absolute paths under the realpath of the
-//    destination root. We cannot hand libarchive relative names, because
-//    they resolve against the process's working directory and chdir() is
-//    process-wide in a threaded server; so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS
-//    (which would refuse our own mapped names) is replaced by the check
-//    above, and ARCHIVE_EXTRACT_SECURE_NODOTDOT and _SECURE_SYMLINKS stay on:
-//    an entry whose path runs through a symlink (one in the archive or one
-//    already on disk) is refused rather than followed.
+//    refused and logged. Every other entry is created relative to open
+//    directory descriptors, each component opened with O_NOFOLLOW: an entry
+//    whose path runs through a symlink (one in the archive, one already on
+//    disk, or one swapped in during the restore) is refused, never followed.
 //  - An existing file at an entry's path is unlinked and recreated, never
 //    written through, so a hard link to something outside is not modified.
-// What is restored: data (holes stay holes), mode, mtime/atime, xattrs,
-// ACLs, file flags, and uid/gid when running as root (by name when the
-// name exists here, else by number, like tar). Directory modes and times
-// are applied at finish(), after their contents are written. Directories
-// that already exist, including the destination root itself (the "." entry),
-// keep their own mode, owner and times (libarchive's rule for existing
-// directories): a restore must not loosen the permissions of a directory
-// the operator prepared.
+//  - The destination itself is never removed, replaced or re-typed: an entry
+//    "." or "./" of any type sets only its metadata.
+//  - RestorePrivileges: device nodes refused, set-uid/set-gid bits cleared,
+//    only user.* xattrs and POSIX ACLs restored, no file flags, unless the
+//    request allows each. Everything refused or left out is named (control
+//    characters escaped) through the WarningSink, and a refused entry fails
+//    its nlist name.
+// What is restored: data (holes stay holes), mode, mtime/atime, the xattrs
+// and flags allowed, ACLs, and uid/gid when running as root (by name when
+// the name exists here, else by number, like tar). Directory times (and
+// flags) are applied after their contents are written. Directories that
+// already existed, other than the destination, keep their own mode, owner
+// and times: a restore must not loosen the permissions of a directory the
+// operator prepared.
 //
 // Selection: with an empty name list everything is restored. Otherwise only
 // entries selected by a name (see nlist.h) are, at their mapped destination,
@@ -58,8 +65,10 @@
 #include <vector>
 
 #include "backup/byte_stream.h"
+#include "backup/dir.h"
 #include "backup/file_history.h"
 #include "backup/nlist.h"
+#include "backup/restore_privileges.h"
 #include "backup/status.h"
 
 namespace ndmp::backup {
@@ -82,13 +91,15 @@ class RestoreReporter {
 };
 
 struct RestoreRequest {
-  std::string destination_root;  // created (one level) if missing
+  std::string destination_root;  // the destination as the DMA named it: for logs only
   std::vector<NlistEntry> nlist; // empty = everything
   // Restore uid/gid; default: only when running as root.
   std::optional<bool> restore_owner;
   // RECURSIVE=n (SPEC4): a directory name restores the directory entry
   // only, not what lies below it.
   bool recursive = true;
+  Dir destination;  // where entries go, already open; required
+  RestorePrivileges privileges;
 };
 
 struct RestoreProgress {

@@ -118,10 +118,18 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
       ("cloudmanager.reconnect_min", po::value(&cm_reconnect_min_ms), "first reconnect pause in milliseconds (default 500)")
       ("cloudmanager.reconnect_max", po::value(&cm_reconnect_max_ms), "longest reconnect pause in milliseconds (default 30000)");
 
+  // Restore privileges (issue 15): what a restore from a tape may create.
+  std::string restore_privileges;
+  po::options_description restore("Restore");
+  restore.add_options()
+      ("restore-privileges", po::value(&restore_privileges),
+       "what a restore may also create: comma list of devices, setid, trusted-xattrs, security-xattrs, flags; "
+       "all or none (default none)");
+
   po::options_description cli;
-  cli.add(general).add(server).add(cm);
+  cli.add(general).add(server).add(restore).add(cm);
   po::options_description file_opts;
-  file_opts.add(server).add(cm);
+  file_opts.add(server).add(restore).add(cm);
 
   po::variables_map vm;
   try {
@@ -173,6 +181,10 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
     std::cerr << "ndmpd: max-tape-record must be between 512 and 8388608 bytes\n";
     return ParseOutcome::exit_error;
   }
+  if (std::string why; !backup::parse_restore_privileges(restore_privileges, c.restore_privileges, why)) {
+    std::cerr << "ndmpd: restore-privileges: " << why << "\n";
+    return ParseOutcome::exit_error;
+  }
   c.cm_progress_interval = std::chrono::seconds(cm_progress_s);
   c.cm_space_timeout = std::chrono::milliseconds(cm_space_ms);
   c.cm_reconnect_min = std::chrono::milliseconds(cm_reconnect_min_ms);
@@ -196,8 +208,10 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
     }
   }
   if (vm.count("check")) {
-    std::cout << fmt::format("configuration OK: {} listen address(es), {} export(s), library {}\n", c.listen.size(),
-                             c.exports.size(), c.library_dir.empty() ? "none" : c.library_dir);
+    std::cout << fmt::format("configuration OK: {} listen address(es), {} export(s), library {}, "
+                             "restore privileges {}\n",
+                             c.listen.size(), c.exports.size(), c.library_dir.empty() ? "none" : c.library_dir,
+                             backup::to_string(c.restore_privileges));
     return ParseOutcome::exit_ok;
   }
   return ParseOutcome::run;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "backup/restore_privileges.h"
+
 namespace ndmp::server {
 
 struct ListenAddress {
@@ -36,6 +38,10 @@ struct Config {
   uint32_t max_tape_record = 256 * 1024;  // largest TAPE_WRITE/mover record we accept
   uint32_t max_sessions = 1024;
   std::string config_file;             // where the file values came from ("" = none)
+
+  // What a restore may create beyond files, directories, links and FIFOs
+  // (restore-privileges; backup/restore_privileges.h). Default: nothing.
+  backup::RestorePrivileges restore_privileges;
 
   // Cloud Manager bridge ([cloudmanager] section, keys as in
   // ndmpd-cloudmanager(5)); address "" = off. server.cc turns these into a

@@ -10,6 +10,7 @@
 
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/exports.h"
 #include "devices/emulated/library.h"
 #include "devices/inventory.h"
 #include "server/job_events.h"
@@ -26,6 +27,7 @@ HostIdentity read_host_identity();
 
 struct ServerContext {
   Config config;
+  Exports exports;  // config.exports, opened by descriptor at start
   UserTable users;
   FailureBrake brake;
   HostIdentity host;

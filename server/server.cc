@@ -173,6 +173,7 @@ std::string Server::start() {
     if (ec) return fmt::format("cannot create state directory {}: {}", cfg.state_dir, ec.message());
     ::chmod(cfg.state_dir.c_str(), 0700);
   }
+  if (std::string err = ctx_->exports.open(cfg.exports); !err.empty()) return err;
   if (std::string err = setup_devices(*ctx_); !err.empty()) return err;
   if (!cfg.cm_address.empty()) {
     auto bridge = std::make_unique<cm::Bridge>(bridge_config(cfg, ctx_->host));

@@ -91,6 +91,7 @@ int restore_tar(const uint8_t* data, size_t size) {
   ::chmod((outer / "secret").c_str(), 0600);
   fs::create_directory_symlink(outer, dest / "escape");
   req.destination_root = dest.string();
+  if (!backup::open_dir(req.destination_root, req.destination).is_ok()) return 0;
 
   {
     backup::RestoreEngine engine(req, nullptr);

@@ -463,7 +463,7 @@ void tar_seeds() {
   fs::create_symlink("a.txt", root / "docs" / "link");
   fs::create_hard_link(root / "docs" / "a.txt", root / "hard");
   backup::BackupRequest req;
-  req.export_root = root.string();
+  if (!backup::open_dir(root.string(), req.source).is_ok()) throw std::runtime_error("cannot open the seed tree");
   req.options.filesystem = root.string();
   req.options.update = false;
   VecSink sink;

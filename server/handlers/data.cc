@@ -3,6 +3,7 @@
 // the worker (data_worker.cc) runs the engine.
 #include <filesystem>
 
+#include "backup/dir.h"
 #include "backup/options.h"
 #include "common/log.h"
 #include "server/context.h"
@@ -35,20 +36,6 @@ backup::Env to_env(const std::vector<msg::Pval>& p) {
 std::string env_value(const std::vector<msg::Pval>& env, const std::string& name) {
   for (const auto& p : env)
     if (p.name == name) return p.value;
-  return {};
-}
-
-// The export root holding `path` (after resolving symlinks), or "".
-std::string export_root_for(Session& s, const std::string& path) {
-  std::error_code ec;
-  auto real = std::filesystem::weakly_canonical(path, ec);
-  if (ec) return {};
-  for (const auto& root : s.ctx().config.exports) {
-    auto r = std::filesystem::weakly_canonical(root, ec);
-    if (ec) continue;
-    auto rel = real.lexically_relative(r);
-    if (!rel.empty() && *rel.begin() != "..") return r.string();
-  }
   return {};
 }
 
@@ -199,23 +186,22 @@ Error audit_start(Session& s, SessionJobs& j, sm::DataEvent e, const std::string
 
 Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
   auto& j = s.jobs();
-  Lock lock(j.mu);
-  j.data_machine(s.version());
-  j.settle_data(lock);
   backup::BackupRequest br;
   if (auto st = backup::parse_backup_env(to_env(req.env), br.options); !st.is_ok()) {
     log::warn("{}: DATA_START_BACKUP refused: {}", s.tag(), st.to_string());
     return error_reply(Error::illegal_args);
   }
-  // The source must lie inside a configured export (after symlinks).
-  br.export_root = export_root_for(s, br.options.filesystem);
-  std::string resolved;
-  if (br.export_root.empty() ||
-      !backup::BackupEngine::resolve_source(br.export_root, br.options.filesystem, resolved).is_ok()) {
-    log::warn("{}: DATA_START_BACKUP refused: FILESYSTEM \"{}\" is not inside an export of this server", s.tag(),
-              br.options.filesystem);
+  // The source is opened here, once, below its export's descriptor; the
+  // engine walks that descriptor. Before the job lock: this is disk I/O.
+  if (auto st = s.ctx().exports.open_inside(br.options.filesystem, false, br.source); !st.is_ok()) {
+    log::warn("{}: DATA_START_BACKUP refused: FILESYSTEM \"{}\" is not inside an export of this server: {}", s.tag(),
+              backup::printable(br.options.filesystem), st.text());
     return error_reply(Error::illegal_args);
   }
+  const std::string resolved = br.source.name;
+  Lock lock(j.mu);
+  j.data_machine(s.version());
+  j.settle_data(lock);
   br.state_dir = s.ctx().config.state_dir;
   // Ask for room only when the state allows a start (LISTEN may still become
   // CONNECTED in audit_start), and before audit_start connects a v2 job.
@@ -236,24 +222,27 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
 
 Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, sm::DataEvent ev) {
   auto& j = s.jobs();
-  Lock lock(j.mu);
-  j.data_machine(s.version());
-  j.settle_data(lock);
   backup::RestoreEnvOptions ro;
   if (auto st = backup::parse_restore_env(to_env(req.env), ro); !st.is_ok()) return error_reply(Error::illegal_args);
-  // Where to restore: PREFIX (ndmjob, Bareos), else FILESYSTEM; it must lie
-  // inside an export (a restore never writes outside its target).
+  // Where to restore: PREFIX (ndmjob, Bareos), else FILESYSTEM. It is
+  // opened here, once, below its export's descriptor (made if missing) and
+  // the engine writes through that descriptor: nothing swapped in between
+  // this check and the restore can move it. Before the job lock: disk I/O.
   std::string dest = env_value(req.env, "PREFIX");
   if (dest.empty()) dest = env_value(req.env, "FILESYSTEM");
   if (dest.empty() && !req.nlist.empty()) dest = req.nlist.front().destination_path;
-  const std::string root = dest.empty() ? std::string() : export_root_for(s, dest);
-  if (root.empty()) {
-    log::warn("{}: DATA_START_RECOVER refused: destination \"{}\" is not inside an export of this server", s.tag(),
-              dest);
+  backup::RestoreRequest rr;
+  if (auto st = s.ctx().exports.open_inside(dest, true, rr.destination); dest.empty() || !st.is_ok()) {
+    log::warn("{}: DATA_START_RECOVER refused: destination \"{}\" is not inside an export of this server: {}", s.tag(),
+              backup::printable(dest),
+              dest.empty() ? "none given" : st.text());
     return error_reply(Error::illegal_args);
   }
-  backup::RestoreRequest rr;
-  rr.destination_root = dest;
+  Lock lock(j.mu);
+  j.data_machine(s.version());
+  j.settle_data(lock);
+  rr.destination_root = backup::printable(rr.destination.name);  // shown in the worker's log lines
+  rr.privileges = s.ctx().config.restore_privileges;
   rr.recursive = ro.recursive;
   for (const auto& n : req.nlist) {
     backup::NlistEntry e;

@@ -31,13 +31,13 @@ class Faults : public ::testing::Test {
   }
   Status backup(BackupRun& b, FileHistorySink* history) {
     BackupRequest req;
-    req.export_root = src.path();
     EXPECT_TRUE(parse_backup_env({{"FILESYSTEM", src.path()}}, req.options));
+    EXPECT_TRUE(open_source(src.path(), src.path(), req.source));
     BackupEngine e(req, b.sink, history, &b.warnings);
     return e.run(&b.summary);
   }
   Status restore_all(const std::vector<std::byte>& bytes) {
-    RestoreEngine r({dst.path(), {}, std::nullopt}, nullptr);
+    RestoreEngine r(into(dst.path()), nullptr);
     MemorySource in(bytes);
     return r.run(in);
   }
@@ -134,8 +134,8 @@ TEST_F(Faults, UnreadableFileIsSkippedAndLogged) {
 TEST_F(Faults, SinkFailureStopsTheBackupWithItsReason) {
   FailingSink sink(100000);
   BackupRequest req;
-  req.export_root = src.path();
   ASSERT_TRUE(parse_backup_env({{"FILESYSTEM", src.path()}}, req.options));
+  ASSERT_TRUE(open_source(src.path(), src.path(), req.source));
   BackupEngine e(req, sink, nullptr);
   Status s = e.run();
   EXPECT_EQ(s.code(), Status::Code::connection);
@@ -154,8 +154,8 @@ TEST_F(Faults, HistoryFailureStopsTheBackup) {
 TEST_F(Faults, CancelStopsTheBackupAsAborted) {
   BackupRun b;
   BackupRequest req;
-  req.export_root = src.path();
   ASSERT_TRUE(parse_backup_env({{"FILESYSTEM", src.path()}}, req.options));
+  ASSERT_TRUE(open_source(src.path(), src.path(), req.source));
   BackupEngine e(req, b.sink, &b.history);
   b.history.on_add = [&](const FileHistoryEntry& fh) {
     if (fh.path == "/a-first") e.cancel();
@@ -167,8 +167,8 @@ TEST_F(Faults, CancelStopsTheBackupAsAborted) {
 TEST_F(Faults, ProgressCountsBytesFilesAndEstimate) {
   BackupRun b;
   BackupRequest req;
-  req.export_root = src.path();
   ASSERT_TRUE(parse_backup_env({{"FILESYSTEM", src.path()}}, req.options));
+  ASSERT_TRUE(open_source(src.path(), src.path(), req.source));
   BackupEngine e(req, b.sink, &b.history);
   BackupProgress during;
   b.history.on_add = [&](const FileHistoryEntry& fh) {
@@ -201,7 +201,7 @@ TEST_F(Faults, FullDestinationStopsTheRestoreAndRemovesThePartialFile) {
     std::string p;
     ~Unmount() { umount2(p.c_str(), MNT_DETACH); }
   } unmount{mnt};
-  RestoreEngine r({mnt, {}, std::nullopt}, nullptr);
+  RestoreEngine r(into(mnt), nullptr);
   MemorySource in(b.sink.bytes);
   Status s = r.run(in);
   EXPECT_EQ(s.code(), Status::Code::disk_full) << s.to_string();
@@ -214,11 +214,11 @@ TEST_F(Faults, TruncatedOrGarbageStreamIsReportedCorrupt) {
   BackupRun b;
   ASSERT_TRUE(backup(b, nullptr));
   std::vector<std::byte> cut(b.sink.bytes.begin(), b.sink.bytes.begin() + 700000);
-  RestoreEngine r1({dst.sub("one"), {}, std::nullopt}, nullptr);
+  RestoreEngine r1(into(dst.sub("one")), nullptr);
   MemorySource in1(cut);
   EXPECT_EQ(r1.run(in1).code(), Status::Code::corrupt);
   std::vector<std::byte> junk(4096, std::byte{0x5a});
-  RestoreEngine r2({dst.sub("two"), {}, std::nullopt}, nullptr);
+  RestoreEngine r2(into(dst.sub("two")), nullptr);
   MemorySource in2(junk);
   EXPECT_EQ(r2.run(in2).code(), Status::Code::corrupt);
 }
@@ -230,7 +230,7 @@ TEST_F(Faults, SourceFailureStopsTheRestoreWithItsReason) {
       return Status::connection("mover connection reset");
     }
   } src_fail;
-  RestoreEngine r({dst.path(), {}, std::nullopt}, nullptr);
+  RestoreEngine r(into(dst.path()), nullptr);
   Status s = r.run(src_fail);
   EXPECT_EQ(s.code(), Status::Code::connection);
   EXPECT_NE(s.text().find("reset"), std::string::npos);

@@ -3,18 +3,40 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include <stdexcept>
 
 namespace ndmp::backup::test {
+
+RestoreRequest into(const std::string& dst, std::vector<NlistEntry> nlist) {
+  ::mkdir(dst.c_str(), 0700);
+  RestoreRequest req;
+  req.destination_root = dst;
+  req.nlist = std::move(nlist);
+  Status s = open_dir(dst, req.destination);
+  if (!s) ADD_FAILURE() << s.to_string();
+  return req;
+}
+
+Status open_source(const std::string& export_root, const std::string& filesystem, Dir& out) {
+  Dir exp;
+  if (Status s = open_dir(export_root, exp); !s) return s;
+  std::string rel;
+  if (!relative_to(export_root, filesystem, rel)) return Status::invalid_argument(filesystem + " is outside the export");
+  return open_beneath(exp, rel, false, out);
+}
 
 void run_backup(BackupRun& out, const std::string& export_root, const std::string& filesystem,
                 const std::string& state_dir, Env extra) {
   Env env = {{"FILESYSTEM", filesystem}, {"TYPE", "tar"}, {"HIST", "y"}};
   env.insert(env.end(), extra.begin(), extra.end());
   BackupRequest req;
-  req.export_root = export_root;
   req.state_dir = state_dir;
   out.status = parse_backup_env(env, req.options);
+  if (!out.status) return;
+  out.status = open_source(export_root, req.options.filesystem, req.source);
   if (!out.status) return;
   BackupEngine engine(req, out.sink, &out.history, &out.warnings);
   out.status = engine.run(&out.summary);

@@ -19,6 +19,14 @@ struct BackupRun {
   RecordingWarnings warnings;
 };
 
+// The restore request for directory `dst` (made if missing, one level, as
+// the server makes a PREFIX), opened the way the server opens one.
+RestoreRequest into(const std::string& dst, std::vector<NlistEntry> nlist = {});
+
+// `filesystem` opened inside `export_root` the way the server opens it
+// (below the export's descriptor, no symlink followed).
+Status open_source(const std::string& export_root, const std::string& filesystem, Dir& out);
+
 // Backs up `filesystem` inside `export_root` with extra environment.
 void run_backup(BackupRun& out, const std::string& export_root, const std::string& filesystem,
                 const std::string& state_dir, Env extra = {});

@@ -81,7 +81,7 @@ TEST_F(Incremental, LevelOneHoldsOnlyWhatChangedSinceLevelZero) {
 
   // Restoring the chain in order gives today's tree.
   for (BackupRun* run : {&l0, &l1b, &l2}) {
-    RestoreEngine r({dst.path(), {}, std::nullopt}, nullptr);
+    RestoreEngine r(into(dst.path()), nullptr);
     MemorySource in(run->sink.bytes);
     ASSERT_TRUE(r.run(in));
   }

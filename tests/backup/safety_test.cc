@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstring>
+#include <functional>
+
 #include "helpers.h"
 #include "tree.h"
 
@@ -19,7 +23,7 @@ class Safety : public ::testing::Test {
     before = snapshot(outer.path());
   }
   Status restore(const std::vector<std::byte>& bytes) {
-    RestoreEngine r({dst, {}, std::nullopt}, nullptr, &warn);
+    RestoreEngine r(into(dst), nullptr, &warn);
     MemorySource in(bytes);
     return r.run(in);
   }
@@ -109,6 +113,62 @@ TEST_F(Safety, ExistingHardLinkToOutsideIsReplacedNotWrittenThrough) {
   EXPECT_TRUE(restore(bytes));
   EXPECT_EQ(read_file(victim + "/keep"), "original\n");
   EXPECT_EQ(read_file(dst + "/shared"), "new content\n");
+}
+
+}  // namespace
+}  // namespace ndmp::backup::test
+
+namespace ndmp::backup::test {
+namespace {
+
+// Hands the stream over in 512-byte pieces and runs `hook` once, just before
+// the piece at `at`: the engine has written every entry before it by then.
+class SwappingSource : public ByteSource {
+ public:
+  SwappingSource(std::vector<std::byte> b, size_t at, std::function<void()> hook)
+      : bytes_(std::move(b)), at_(at), hook_(std::move(hook)) {}
+  Status read(std::span<std::byte> buf, size_t& got) override {
+    if (pos_ >= at_ && hook_) std::exchange(hook_, nullptr)();
+    got = std::min({buf.size(), size_t{512}, bytes_.size() - pos_});
+    std::memcpy(buf.data(), bytes_.data() + pos_, got);
+    pos_ += got;
+    return Status::ok();
+  }
+
+ private:
+  std::vector<std::byte> bytes_;
+  size_t at_, pos_ = 0;
+  std::function<void()> hook_;
+};
+
+// A directory the restore is writing into is swapped for a symlink to
+// outside between two of its entries (issue 15): the next entry goes into
+// the directory the restore holds open, never through the symlink.
+TEST_F(Safety, DirectorySwappedForASymlinkMidRestoreIsNotFollowed) {
+  const std::vector<HandEntry> head = {{"a", AE_IFDIR, "", ""}, {"a/f1", AE_IFREG, "one\n", ""}};
+  auto all = head;
+  all.push_back({"a/f2", AE_IFREG, "two\n", ""});
+  all.push_back({"a/b/f3", AE_IFREG, "three\n", ""});
+  const size_t at = make_archive(head).size() - 1024;  // where a/f2's header starts
+  SwappingSource src(make_archive(all), at, [&] {
+    ASSERT_EQ(rename((dst + "/a").c_str(), (dst + "/a.real").c_str()), 0);
+    ASSERT_EQ(symlink(victim.c_str(), (dst + "/a").c_str()), 0);
+  });
+  RestoreEngine r(into(dst), nullptr, &warn);
+  EXPECT_TRUE(r.run(src));
+  expect_outside_unchanged();
+  EXPECT_EQ(read_file(dst + "/a.real/f2"), "two\n") << "written through the directory held open";
+}
+
+// "." of type symlink sets the destination's metadata only.
+TEST_F(Safety, DotSymlinkNeverReplacesTheDestination) {
+  auto bytes = make_archive({{".", AE_IFLNK, victim, ""}, {"./", AE_IFLNK, victim, ""}, {"in", AE_IFREG, "x\n", ""}});
+  EXPECT_TRUE(restore(bytes));
+  expect_outside_unchanged();
+  struct stat st{};
+  ASSERT_EQ(lstat(dst.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(read_file(dst + "/in"), "x\n");
 }
 
 }  // namespace

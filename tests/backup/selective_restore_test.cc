@@ -32,7 +32,7 @@ bool exists(const std::string& p) {
 
 TEST_F(Selective, OneFileByScanRestoresOnlyThatFile) {
   RecordingReporter rep;
-  RestoreEngine r({dst.path(), {{"/dir/hello.txt", "", kUnknown}}, std::nullopt}, &rep);
+  RestoreEngine r(into(dst.path(), {{"/dir/hello.txt", "", kUnknown}}), &rep);
   MemorySource in(b.sink.bytes);
   ASSERT_TRUE(r.run(in));
   EXPECT_EQ(read_file(dst.sub("dir/hello.txt")), "hello, world\n");
@@ -44,7 +44,7 @@ TEST_F(Selective, OneFileByScanRestoresOnlyThatFile) {
 
 TEST_F(Selective, MissingNameIsReportedNotFound) {
   RecordingReporter rep;
-  RestoreEngine r({dst.path(), {{"/dir/hello.txt", "", kUnknown}, {"/no/such", "", kUnknown}}, std::nullopt}, &rep);
+  RestoreEngine r(into(dst.path(), {{"/dir/hello.txt", "", kUnknown}, {"/no/such", "", kUnknown}}), &rep);
   MemorySource in(b.sink.bytes);
   ASSERT_TRUE(r.run(in));
   ASSERT_EQ(rep.results.size(), 2u);
@@ -54,7 +54,7 @@ TEST_F(Selective, MissingNameIsReportedNotFound) {
 
 TEST_F(Selective, DirectoryNameSelectsItsSubtreeUnderANewName) {
   RecordingReporter rep;
-  RestoreEngine r({dst.path(), {{"/dir/sub", "/renamed/here", kUnknown}}, std::nullopt}, &rep);
+  RestoreEngine r(into(dst.path(), {{"/dir/sub", "/renamed/here", kUnknown}}), &rep);
   MemorySource in(b.sink.bytes);
   ASSERT_TRUE(r.run(in));
   EXPECT_EQ(read_file(dst.sub("renamed/here/exec.sh")), "#!/bin/sh\necho hi\n");
@@ -66,7 +66,7 @@ TEST_F(Selective, DirectoryNameSelectsItsSubtreeUnderANewName) {
 
 TEST_F(Selective, NonRecursiveDirectoryNameRestoresOnlyTheDirectory) {
   RecordingReporter rep;
-  RestoreRequest req{dst.path(), {{"/dir/sub", "", kUnknown}}, std::nullopt};
+  RestoreRequest req = into(dst.path(), {{"/dir/sub", "", kUnknown}});
   req.recursive = false;
   RestoreEngine r(req, &rep);
   MemorySource in(b.sink.bytes);
@@ -101,7 +101,7 @@ TEST_F(Selective, DirectAccessReadsOnlyFromTheFileOffset) {
                                 {"/dir/c-link", "", fh("/dir/c-link")},
                                 {"/hl/a", "", fh("/hl/a")}};
   RecordingReporter rep;
-  RestoreEngine r({dst.path(), nl, std::nullopt}, &rep);
+  RestoreEngine r(into(dst.path(), nl), &rep);
   uint64_t consumed = 0;
   for (const auto& range : plan_direct_reads(nl)) {
     // The mover positions the stream at the offset; nothing before it is read.
@@ -127,7 +127,7 @@ TEST_F(Selective, DirectAccessReadsOnlyFromTheFileOffset) {
 TEST_F(Selective, LaterHardLinkNameAloneFailsWithAReasonNamingTheFirst) {
   std::vector<NlistEntry> nl = {{"/hl/b", "", fh("/hl/b")}};
   RecordingReporter rep;
-  RestoreEngine r({dst.path(), nl, std::nullopt}, &rep);
+  RestoreEngine r(into(dst.path(), nl), &rep);
   for (const auto& range : plan_direct_reads(nl)) {
     MemorySource in(b.sink.bytes, range.offset);
     ASSERT_TRUE(r.run_range(in, range));
@@ -143,7 +143,7 @@ TEST_F(Selective, DirectAccessAtAWrongOffsetFindsNothingAndSaysSo) {
   std::vector<NlistEntry> nl = {{"/dir/hello.txt", "", fh("/empty")}};
   RecordingReporter rep;
   RecordingWarnings warn;
-  RestoreEngine r({dst.path(), nl, std::nullopt}, &rep, &warn);
+  RestoreEngine r(into(dst.path(), nl), &rep, &warn);
   for (const auto& range : plan_direct_reads(nl)) {
     MemorySource in(b.sink.bytes, range.offset);
     ASSERT_TRUE(r.run_range(in, range));

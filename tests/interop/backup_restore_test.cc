@@ -90,7 +90,12 @@ std::vector<std::string> compare_trees(const fs::path& a, const fs::path& b) {
   return diffs;
 }
 
+// The tree holds a device node: these byte-exact restores are whole-system
+// restores, so every restore privilege is on (issue 15: off by default).
+void whole_system(server::Config& c) { c.restore_privileges = backup::RestorePrivileges::all(); }
+
 void library(server::Config& c, uint64_t tape_mib) {
+  whole_system(c);
   c.library_dir = (fs::path(c.state_dir).parent_path() / "library").string();
   c.library_drives = 2;
   c.library_slots = 4;
@@ -176,7 +181,7 @@ INSTANTIATE_TEST_SUITE_P(Versions, NdmjobJobs, ::testing::Values(2, 3, 4),
 
 TEST(NdmjobJobsAcross, ThreeWayBetweenTwoServers) {
   if (!ndmjob_available()) GTEST_SKIP() << "SKIPPED: ndmjob is not installed";
-  TestServer data_server;  // holds the files
+  TestServer data_server(whole_system);  // holds the files
   TestServer tape_server([](server::Config& c) { library(c, 256); });
   const fs::path src = data_server.dir() / "export" / "src";
   make_tree(src);

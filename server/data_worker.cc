@@ -438,8 +438,9 @@ void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm:
     j.restore_engine = &engine;
     lock.unlock();
     ChannelSource source(s, chan);
-    log::info("{}: restore into {} started ({} name(s){})", s.tag(), log::escape(req.destination_root),
-              req.nlist.size(), direct ? ", direct access" : "");
+    // destination_root is already printable (data.cc); the other names are raw.
+    log::info("{}: restore into {} started ({} name(s){})", s.tag(), req.destination_root, req.nlist.size(),
+              direct ? ", direct access" : "");
     backup::Status st;
     auto post_read = [&](uint64_t offset, uint64_t length) {
       {
@@ -473,14 +474,13 @@ void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm:
     lock.unlock();
     if (st.is_ok()) {
       std::string text = fmt::format("restore into {} done: {} entries restored, {} refused, {} failed",
-                                     log::escape(req.destination_root), sum.entries_restored, sum.entries_refused,
+                                     req.destination_root, sum.entries_restored, sum.entries_refused,
                                      sum.entries_failed);
       log::info("{}: {}", s.tag(), text);
       log_to_dma(s, msg::LogType::normal, text);
       finish(s, j, sm::DataEvent::completed, text);
     } else {
-      std::string text =
-          fmt::format("restore into {} failed: {}", log::escape(req.destination_root), st.to_string());
+      std::string text = fmt::format("restore into {} failed: {}", req.destination_root, st.to_string());
       log::error("{}: {}", s.tag(), text);
       log_to_dma(s, msg::LogType::error, text);
       finish(s, j, halt_event_for(st), text);

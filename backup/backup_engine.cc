@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "common/escape.h"
 #include "common/log.h"
 
 namespace ndmp::backup {
@@ -117,7 +118,7 @@ struct BackupEngine::Run {
 
   void warn(const std::string& text) {
     ++summary.warnings;
-    log::warn("backup {}: {}", source, text);
+    log::warn("backup {}: {}", log::escape(source), text);
     if (eng.warnings_) eng.warnings_->warning(text);
   }
 
@@ -324,9 +325,9 @@ struct BackupEngine::Run {
     archive_entry_copy_pathname(entry, rel.empty() ? "." : rel.c_str());
     int r = read_metadata(fd, dirfd, name, st);
     if (r == ARCHIVE_WARN) {
-      warn(fmt::format("/{}: {}", rel, archive_error_string(disk) ? archive_error_string(disk) : "metadata incomplete"));
+      warn(fmt::format("/{}: {}", log::escape(rel), archive_error_string(disk) ? archive_error_string(disk) : "metadata incomplete"));
     } else if (r != ARCHIVE_OK) {
-      warn(fmt::format("/{} skipped: {}", rel, archive_error_string(disk) ? archive_error_string(disk) : "cannot read metadata"));
+      warn(fmt::format("/{} skipped: {}", log::escape(rel), archive_error_string(disk) ? archive_error_string(disk) : "cannot read metadata"));
       ++summary.skipped;
       return Status::ok();
     }
@@ -344,11 +345,11 @@ struct BackupEngine::Run {
     r = archive_write_header(writer, entry);
     if (r == ARCHIVE_FATAL) return archive_failure(fmt::format("cannot write header of /{}", rel).c_str());
     if (r == ARCHIVE_FAILED) {
-      warn(fmt::format("/{} skipped: {}", rel, archive_error_string(writer)));
+      warn(fmt::format("/{} skipped: {}", log::escape(rel), archive_error_string(writer)));
       ++summary.skipped;
       return Status::ok();
     }
-    if (r == ARCHIVE_WARN) warn(fmt::format("/{}: {}", rel, archive_error_string(writer)));
+    if (r == ARCHIVE_WARN) warn(fmt::format("/{}: {}", log::escape(rel), archive_error_string(writer)));
 
     FileHistoryEntry fh;
     fh.path = "/" + rel;
@@ -398,7 +399,7 @@ struct BackupEngine::Run {
   Status walk_dir(int dirfd, const std::string& rel, uint64_t dir_ino) {
     std::vector<Child> children;
     if (!list_dir(dirfd, children)) {
-      warn(fmt::format("/{}: cannot list directory: {}", rel, strerror(errno)));
+      warn(fmt::format("/{}: cannot list directory: {}", log::escape(rel), strerror(errno)));
       return Status::ok();
     }
     for (const auto& c : children) {
@@ -423,7 +424,7 @@ struct BackupEngine::Run {
   Status visit(int dirfd, const Child& c, const std::string& rel, uint64_t parent_ino) {
     const std::string& name = c.name;
     if (excluded(name, rel)) {
-      log::debug("backup {}: /{} excluded", source, rel);
+      log::debug("backup {}: /{} excluded", log::escape(source), log::escape(rel));
       return Status::ok();
     }
     const int base_flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
@@ -458,7 +459,7 @@ struct BackupEngine::Run {
         // Replaced between stat and open (e.g. by a symlink or another
         // file): archive what is there now only if it is the same object.
         if (fstat(fd.fd, &now) != 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
-          warn(fmt::format("/{} was replaced while being archived; skipped", rel));
+          warn(fmt::format("/{} was replaced while being archived; skipped", log::escape(rel)));
           ++summary.skipped;
           return Status::ok();
         }
@@ -466,7 +467,7 @@ struct BackupEngine::Run {
       }
     }
     if (S_ISSOCK(st.st_mode)) {
-      log::info("backup {}: /{} is a socket; not archived", source, rel);
+      log::info("backup {}: /{} is a socket; not archived", log::escape(source), log::escape(rel));
       ++summary.skipped;
       return Status::ok();
     }
@@ -474,7 +475,7 @@ struct BackupEngine::Run {
     if (auto s = write_entry(fd.fd, dirfd, st, rel, name, parent_ino); !s) return s;
     if (S_ISDIR(st.st_mode)) {
       if (st.st_dev != root_dev) {
-        log::info("backup {}: /{} is a mount point; not crossing into it", source, rel);
+        log::info("backup {}: /{} is a mount point; not crossing into it", log::escape(source), log::escape(rel));
         return Status::ok();
       }
       return walk_dir(fd.fd, rel, static_cast<uint64_t>(st.st_ino));
@@ -512,7 +513,7 @@ struct BackupEngine::Run {
       Fd root(fd);
       uint64_t total = estimate_entry(root_st) + estimate_dir(root.fd, "") + 1024;  // + end-of-archive blocks
       if (estimate_stop.load() || eng.cancel_.load()) return;
-      log::info("backup {}: estimated {} bytes", source, total);
+      log::info("backup {}: estimated {} bytes", log::escape(source), total);
       std::lock_guard lk(eng.progress_mu_);
       eng.progress_.est_total_bytes = total;
     });
@@ -536,7 +537,7 @@ struct BackupEngine::Run {
     if (eng.req_.state_dir.empty()) {
       if (opt.level > 0)
         return Status::invalid_argument(fmt::format("LEVEL={} needs a dumpdates record but no state directory is configured", opt.level));
-      if (opt.update) log::info("backup {}: no state directory configured; dump date not recorded", source);
+      if (opt.update) log::info("backup {}: no state directory configured; dump date not recorded", log::escape(source));
     }
     DumpDates dates(eng.req_.state_dir);
     if (opt.level > 0)
@@ -553,7 +554,7 @@ struct BackupEngine::Run {
 
     if (auto s = open(); !s) return s;
     start_estimate(root.fd, root_st);
-    log::info("backup {}: level {} ({})", source, opt.level,
+    log::info("backup {}: level {} ({})", log::escape(source), opt.level,
               base ? fmt::format("changes since {}.{:09d}", base->sec, base->nsec) : std::string("full"));
     if (auto s = walk_all(root.fd, root_st); !s) return s;
     // The estimate is a stat walk, faster than the backup's: let it finish
@@ -569,7 +570,7 @@ struct BackupEngine::Run {
                              {"LEVEL", std::to_string(opt.level)},
                              {"DUMP_DATE", std::to_string(summary.dump_date.sec)}};
     if (base) summary.env_additions.emplace_back("BASE_DATE", std::to_string(base->sec));
-    log::info("backup {}: done, {} entries, {} bytes, {} skipped, {} warnings", source, summary.entries,
+    log::info("backup {}: done, {} entries, {} bytes, {} skipped, {} warnings", log::escape(source), summary.entries,
               summary.bytes_written, summary.skipped, summary.warnings);
     return Status::ok();
   }

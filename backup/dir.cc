@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "common/escape.h"
+
 namespace ndmp::backup {
 namespace {
 
@@ -139,14 +141,6 @@ bool relative_to(const std::string& base_name, const std::string& path, std::str
   return true;
 }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f || c == '\\') out += fmt::format("\\x{:02x}", c);
-    else out += static_cast<char>(c);
-  }
-  return out;
-}
+std::string printable(std::string_view s) { return log::escape(s); }
 
 }  // namespace ndmp::backup

@@ -72,8 +72,8 @@ Status open_beneath(const Dir& base, std::string_view rel, bool create, Dir& out
 bool relative_to(const std::string& base_name, const std::string& path, std::string& rel);
 
 // Control characters (and backslash) as \xNN, for names from a tape or a
-// peer that go into the log or a LOG message. Local to backup/ until the
-// shared one in common/ exists.
+// peer that go into the log or a LOG message: common/escape.h's escape(),
+// under the name backup/ already uses.
 std::string printable(std::string_view s);
 
 }  // namespace ndmp::backup

@@ -300,7 +300,14 @@ void Journal::maybe_compact_locked() {
 
 Status Journal::rewrite_locked() {
   const std::string tmp = path_ + ".tmp";
-  const int t = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // The state directory may be reachable by others (the journal's path is
+  // configurable): a journal.tmp found there, file or symlink, is left from
+  // a crash or planted, and is removed, never written through. unlink()
+  // removes a symlink itself; O_EXCL|O_NOFOLLOW then refuses anything that
+  // reappears under the name between the two calls.
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT)
+    return Status::Error(fmt::format("journal {}: cannot remove a stale one: {}", tmp, std::strerror(errno)));
+  const int t = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (t < 0) return Status::Error(fmt::format("journal {}: {}", tmp, std::strerror(errno)));
   std::string data(kMagic, sizeof kMagic);
   put64(data, next_id_);
@@ -322,7 +329,7 @@ Status Journal::rewrite_locked() {
     ::close(dfd);
   }
   if (fd_ >= 0) ::close(fd_);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);  // the file just renamed there
   if (fd_ < 0) return Status::Error(fmt::format("journal {}: {}", path_, std::strerror(errno)));
   base_id_ = next_id_;
   file_bytes_ = data.size();

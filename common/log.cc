@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include "common/escape.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -61,7 +63,9 @@ void write(Level l, std::string_view text) {
   gmtime_r(&t, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string line = fmt::format("{}.{:03d}Z {}[{}] {:<7} {}\n", stamp, ms, g_program, getpid(), name_of(l), text);
+  // One event, one line, whatever a caller passed in (see escape_controls).
+  std::string line =
+      fmt::format("{}.{:03d}Z {}[{}] {:<7} {}\n", stamp, ms, g_program, getpid(), name_of(l), escape_controls(text));
   std::lock_guard lock(g_mutex);
   FILE* out = g_out ? g_out : stderr;
   std::fwrite(line.data(), 1, line.size(), out);

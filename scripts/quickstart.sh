@@ -11,6 +11,13 @@ cmake --build build -j"$(nproc)" --target ndmpd ndmpctl 2>/dev/null || cmake --b
 
 VAR=$(pwd)/var
 mkdir -p "$VAR/export" "$VAR/state"
+# The state directory holds the library (tapes carry copies of the export)
+# and the dump dates: owner only. A library from an older quick start in
+# var/library moves in once.
+chmod 700 "$VAR/state"
+if [ -d "$VAR/library" ] && [ ! -e "$VAR/state/library" ]; then
+  mv "$VAR/library" "$VAR/state/library"
+fi
 if [ ! -e "$VAR/export/README.txt" ]; then
   # A small sample tree so a first backup has something to carry.
   cp README.md "$VAR/export/README.txt"
@@ -30,7 +37,7 @@ listen = *:10000
 password-file = $VAR/ndmpd.passwd
 auth = md5
 export = $VAR/export
-library = $VAR/library
+library = $VAR/state/library
 state-dir = $VAR/state
 log-level = info
 CONF
@@ -39,7 +46,7 @@ echo " ndmpd quick start"
 echo "   DMA user:      ndmp"
 echo "   password file: $VAR/ndmpd.passwd (readable only by you)"
 echo "   export:        $VAR/export"
-echo "   library:       $VAR/library (emulated)"
+echo "   library:       $VAR/state/library (emulated)"
 echo "   try:  /usr/lib/amanda/ndmjob -q -D 127.0.0.1:10000/4m,ndmp,\$(cut -d: -f2 $VAR/ndmpd.passwd)"
 echo "------------------------------------------------------------------"
 exec ./build/server/ndmpd --config "$VAR/ndmpd.conf"

@@ -1,10 +1,13 @@
 #include "server/config.h"
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "fmt/format.h"
+#include "server/connect_policy.h"
 
 namespace po = boost::program_options;
 
@@ -35,6 +38,48 @@ bool parse_auth_list(const std::string& text, Config& c) {
     start = comma + 1;
   }
   return c.allow_auth_none || c.allow_auth_text || c.allow_auth_md5;
+}
+
+// data-connect-allow: CIDRs separated by commas or blanks, over one or more
+// lines; "any" = 0.0.0.0/0, "none" = no TCP data connection at all.
+bool parse_connect_allow(const std::vector<std::string>& lines, Config& c, std::string& bad) {
+  std::vector<Ipv4Net> nets;
+  for (std::string line : lines) {
+    std::replace(line.begin(), line.end(), ',', ' ');
+    std::istringstream words(line);
+    for (std::string w; words >> w;) {
+      Ipv4Net n;
+      if (w == "none") continue;
+      if (w == "any") n = Ipv4Net{0, 0};
+      else if (!parse_ipv4_net(w, n)) return bad = w, false;
+      nets.push_back(n);
+    }
+  }
+  c.data_connect_allow = std::move(nets);
+  return true;
+}
+
+// scsi-passthrough: "safe" or "all" for every device, "NAME=safe|all" for
+// one; repeatable, the last word for a device wins.
+bool parse_passthrough(const std::vector<std::string>& items, Config& c, std::string& bad) {
+  auto mode_of = [](const std::string& t, ScsiPassthrough& m) {
+    if (t == "safe") m = ScsiPassthrough::safe;
+    else if (t == "all") m = ScsiPassthrough::all;
+    else return false;
+    return true;
+  };
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    ScsiPassthrough m{};
+    if (eq == std::string::npos) {
+      if (!mode_of(item, c.scsi_passthrough)) return bad = item, false;
+    } else if (eq == 0 || !mode_of(item.substr(eq + 1), m)) {
+      return bad = item, false;
+    } else {
+      c.scsi_passthrough_by_device[item.substr(0, eq)] = m;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -70,6 +115,7 @@ bool parse_listen_address(const std::string& text, ListenAddress& out) {
 ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
   std::string auth = "md5";
   std::vector<std::string> listen;
+  std::vector<std::string> connect_allow, passthrough;
   std::string config_file = "/etc/ndmpd/ndmpd.conf";
 
   po::options_description general("General");
@@ -97,6 +143,11 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
       ("log-file", po::value(&c.log_file), "append the log to this file instead of stderr")
       ("max-tape-record", po::value(&c.max_tape_record), "largest tape record in bytes (default 262144)")
       ("max-sessions", po::value(&c.max_sessions), "most concurrent DMA connections (default 1024)");
+
+  // What a logged-in DMA may reach beyond devices and exports (issue 15).
+  server.add_options()
+      ("data-connect-allow", po::value(&connect_allow)->composing(), "networks MOVER_CONNECT/DATA_CONNECT may reach, CIDR list, any or none (default: any but this host's own addresses unless the DMA is on loopback; never ports below 1024)")
+      ("scsi-passthrough", po::value(&passthrough)->composing(), "SCSI commands a DMA may send: safe or all, or DEVICE=safe|all (repeatable; default safe)");
 
   // Durations are whole seconds or milliseconds in the file, as named in
   // ndmpd-cloudmanager(5); the Config keeps them as chrono values.
@@ -168,6 +219,15 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
       }
       c.listen.push_back(a);
     }
+  }
+  std::string bad;
+  if (!connect_allow.empty() && !parse_connect_allow(connect_allow, c, bad)) {
+    std::cerr << "ndmpd: bad data-connect-allow entry '" << bad << "' (expected a.b.c.d/len, any or none)\n";
+    return ParseOutcome::exit_error;
+  }
+  if (!parse_passthrough(passthrough, c, bad)) {
+    std::cerr << "ndmpd: bad scsi-passthrough '" << bad << "' (expected safe, all or DEVICE=safe|all)\n";
+    return ParseOutcome::exit_error;
   }
   if (!parse_auth_list(auth, c)) {
     std::cerr << "ndmpd: bad auth list '" << auth << "' (expected a comma list of md5, text, none)\n";

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,15 @@ struct ListenAddress {
   std::string host;  // "" or "*" = every address (IPv6 dual-stack, IPv4 fallback)
   uint16_t port = 10000;
 };
+
+// What a logged-in DMA may reach beyond devices and exports (issue 15):
+// data-connection targets (server/connect_policy.h) and SCSI commands
+// (server/cdb_policy.h).
+struct Ipv4Net {
+  uint32_t net = 0;  // host order
+  uint8_t prefix = 32;
+};
+enum class ScsiPassthrough { safe, all };
 
 struct Config {
   std::vector<ListenAddress> listen{{"*", 10000}};
@@ -42,6 +53,15 @@ struct Config {
   // What a restore may create beyond files, directories, links and FIFOs
   // (restore-privileges; backup/restore_privileges.h). Default: nothing.
   backup::RestorePrivileges restore_privileges;
+
+  // Data connections and SCSI pass-through (issue 15; see the types above).
+  std::optional<std::vector<Ipv4Net>> data_connect_allow;  // nullopt = the default rule
+  ScsiPassthrough scsi_passthrough = ScsiPassthrough::safe;
+  std::map<std::string, ScsiPassthrough> scsi_passthrough_by_device;
+  ScsiPassthrough passthrough_for(const std::string& device) const {
+    auto it = scsi_passthrough_by_device.find(device);
+    return it == scsi_passthrough_by_device.end() ? scsi_passthrough : it->second;
+  }
 
   // Cloud Manager bridge ([cloudmanager] section, keys as in
   // ndmpd-cloudmanager(5)); address "" = off. server.cc turns these into a

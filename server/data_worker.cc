@@ -17,6 +17,7 @@
 #include <cstring>
 #include <functional>
 
+#include "common/escape.h"
 #include "common/log.h"
 #include "server/context.h"
 #include "server/handlers/job_state.h"
@@ -29,7 +30,10 @@ namespace {
 using Lock = std::unique_lock<std::mutex>;
 
 // Bulk: may wait for a slow DMA, so never called with the jobs mutex held.
-void log_to_dma(Session& s, msg::LogType type, const std::string& text) {
+// Texts carry names from the DMA and from tape; a control character that a
+// call site let through must not split the DMA's log either.
+void log_to_dma(Session& s, msg::LogType type, const std::string& raw) {
+  const std::string text = log::escape_controls(raw);
   if (s.version() == 2) {
     msg::LogLogPost p;
     p.entry = text;
@@ -358,7 +362,7 @@ class LogFileReporter : public backup::RestoreReporter {
         p.status = msg::RecoveryStatus::failed_undefined_error;
         break;
     }
-    log::info("{}: restore: {} {}{}", s_.tag(), entry.original_path, backup::to_string(r.outcome),
+    log::info("{}: restore: {} {}{}", s_.tag(), log::escape(entry.original_path), backup::to_string(r.outcome),
               r.reason.empty() ? "" : ": " + r.reason);
     s_.send_post(msg::code::LOG_FILE, p, Outbox::Kind::bulk);
   }
@@ -383,7 +387,7 @@ void start_data_backup(Session& s, backup::BackupRequest req) {
     lock.lock();
     j.backup_engine = &engine;
     lock.unlock();
-    log::info("{}: backup of {} started (level {}, file history {})", s.tag(), req.options.filesystem,
+    log::info("{}: backup of {} started (level {}, file history {})", s.tag(), log::escape(req.options.filesystem),
               req.options.level, hist ? "on" : "off");
     auto t0 = std::chrono::steady_clock::now();
     backup::BackupSummary sum;
@@ -405,14 +409,14 @@ void start_data_backup(Session& s, backup::BackupRequest req) {
     lock.unlock();
     if (st.is_ok()) {
       std::string text = fmt::format("backup of {} done: {} entries, {} bytes in {:.1f} s ({:.1f} MB/s){}",
-                                     req.options.filesystem, sum.entries, sum.bytes_written, secs,
+                                     log::escape(req.options.filesystem), sum.entries, sum.bytes_written, secs,
                                      secs > 0 ? sum.bytes_written / secs / 1e6 : 0.0,
                                      sum.skipped ? fmt::format(", {} skipped (see log)", sum.skipped) : "");
       log::info("{}: {}", s.tag(), text);
       log_to_dma(s, msg::LogType::normal, text);
       finish(s, j, sm::DataEvent::completed, text);
     } else {
-      std::string text = fmt::format("backup of {} failed: {}", req.options.filesystem, st.to_string());
+      std::string text = fmt::format("backup of {} failed: {}", log::escape(req.options.filesystem), st.to_string());
       log::error("{}: {}", s.tag(), text);
       log_to_dma(s, msg::LogType::error, text);
       finish(s, j, halt_event_for(st), text);
@@ -434,6 +438,7 @@ void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm:
     j.restore_engine = &engine;
     lock.unlock();
     ChannelSource source(s, chan);
+    // destination_root is already printable (data.cc); the other names are raw.
     log::info("{}: restore into {} started ({} name(s){})", s.tag(), req.destination_root, req.nlist.size(),
               direct ? ", direct access" : "");
     backup::Status st;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "common/escape.h"
 #include "common/log.h"
 #include "server/context.h"
 #include "server/session.h"
@@ -32,7 +33,8 @@ uint64_t used_bytes_of(const std::string& path) {
   return static_cast<uint64_t>(v.f_blocks - v.f_bfree) * v.f_frsize;
 }
 
-void tell_dma(Session& s, const std::string& text) {
+void tell_dma(Session& s, const std::string& raw) {
+  const std::string text = log::escape_controls(raw);  // names the DMA's FILESYSTEM
   if (s.version() == 2) {
     msg::LogLogPost p;
     p.entry = text;
@@ -82,7 +84,7 @@ msg::Error check_backup_space(Session& s, const std::string& job_id, const std::
   const SpaceEstimate est = estimate_backup_size(source_dir);
   const auto deadline = s.ctx().config.cm_space_timeout;
   log::info("{}: job {}: backup of {} estimated at {} bytes ({}); asking the Cloud Manager for room", s.tag(),
-            job_id, source_dir, est.bytes,
+            job_id, log::escape(source_dir), est.bytes,
             est.walked ? fmt::format("{} entries walked", est.entries)
                        : fmt::format("walk cut after {} entries: used space of its filesystem", est.entries));
   const SpaceAnswer answer = sink->space_check(job_id, est.bytes, deadline);
@@ -92,10 +94,10 @@ msg::Error check_backup_space(Session& s, const std::string& job_id, const std::
       answer == SpaceAnswer::not_enough
           ? fmt::format("backup of {} refused: the Cloud Manager reports not enough space for about {} bytes "
                         "(cloudmanager.space_policy = refuse)",
-                        source_dir, est.bytes)
+                        log::escape(source_dir), est.bytes)
           : fmt::format("backup of {} refused: the Cloud Manager did not answer the space check within {} ms "
                         "(cloudmanager.space_policy = refuse)",
-                        source_dir, deadline.count());
+                        log::escape(source_dir), deadline.count());
   log::warn("{}: job {}: {}", s.tag(), job_id, text);
   tell_dma(s, text);
   return msg::Error::undefined;

@@ -13,7 +13,9 @@ namespace ndmp::dev::emu {
 
 Status write_file_atomically(const std::filesystem::path& path, const std::string& contents) {
   const std::string tmp = path.string() + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Library state is the operator's: owner-only, and never written through
+  // a symlink left in place of the temporary name.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return Status::io(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
   size_t done = 0;
   while (done < contents.size()) {

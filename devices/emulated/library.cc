@@ -93,6 +93,27 @@ Status validate(const LibrarySpec& s) {
   return Status::ok();
 }
 
+// The library and its media folder are owner-only (0700), their files 0600:
+// the tapes hold copies of the exports. Applied at every open too, so a
+// library an older ndmpd created 0755/0644 is tightened. Symlinks are left
+// alone (and never opened as tapes: TapeImage uses O_NOFOLLOW).
+Status make_private(const fs::path& dir) {
+  for (const fs::path& d : {dir, dir / "media"}) {
+    std::error_code ec;
+    fs::permissions(d, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) return Status::io(fmt::format("cannot make {} private (0700): {}", d.string(), ec.message()));
+    fs::directory_iterator it(d, ec);
+    if (ec) return Status::io(fmt::format("cannot list {}: {}", d.string(), ec.message()));
+    for (const auto& e : it) {
+      std::error_code st_ec;
+      if (e.symlink_status(st_ec).type() != fs::file_type::regular) continue;
+      fs::permissions(e.path(), fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
+      if (ec) return Status::io(fmt::format("cannot make {} private (0600): {}", e.path().string(), ec.message()));
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status create_library(const fs::path& dir, const LibrarySpec& spec) {
@@ -100,6 +121,7 @@ Status create_library(const fs::path& dir, const LibrarySpec& spec) {
   std::error_code ec;
   fs::create_directories(dir / "media", ec);
   if (ec) return Status::io(fmt::format("cannot create {}: {}", (dir / "media").string(), ec.message()));
+  if (Status s = make_private(dir); !s) return s;
   if (fs::exists(dir / kConf)) return Status::illegal_request(fmt::format("{} already holds a library", dir.string()));
   for (const auto& b : spec.barcodes) {
     auto img = TapeImage::open(dir / "media" / b, true);
@@ -261,6 +283,7 @@ StatusOr<std::shared_ptr<Library>> Library::open(const fs::path& dir) {
   for (const auto& b : spec->barcodes)
     if (fs::exists(dir / "media" / (b + ".wp"))) spec->write_protected.push_back(b);
   if (Status s = validate(*spec); !s) return Status::io(fmt::format("{}: {}", (dir / kConf).string(), s.text()));
+  if (Status s = make_private(dir); !s) return s;
   auto impl = std::make_unique<LibraryImpl>(dir, std::move(spec).value());
   if (Status s = impl->init(); !s) return s;
   return std::shared_ptr<Library>(new Library(std::move(impl)));

@@ -53,13 +53,22 @@ TapeImage::~TapeImage() {
 StatusOr<std::unique_ptr<TapeImage>> TapeImage::open(const std::filesystem::path& base, bool create) {
   const auto data_path = base.string() + ".data";
   const auto idx_path = base.string() + ".idx";
-  const int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
-  int dfd = ::open(data_path.c_str(), flags, 0644);
+  // Tapes hold backups of whatever the exports contain: readable by the
+  // owner only, also when an older ndmpd created them 0644. O_NOFOLLOW: a
+  // symlink in place of an image is someone else's file, not our tape.
+  const int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
+  int dfd = ::open(data_path.c_str(), flags, 0600);
   if (dfd < 0) return errno_status("cannot open tape data", data_path);
-  int ifd = ::open(idx_path.c_str(), flags, 0644);
+  int ifd = ::open(idx_path.c_str(), flags, 0600);
   if (ifd < 0) {
     Status s = errno_status("cannot open tape index", idx_path);
     ::close(dfd);
+    return s;
+  }
+  if (::fchmod(dfd, 0600) != 0 || ::fchmod(ifd, 0600) != 0) {
+    Status s = errno_status("cannot make tape private", base);
+    ::close(dfd);
+    ::close(ifd);
     return s;
   }
   std::unique_ptr<TapeImage> img(new TapeImage(base, dfd, ifd));
@@ -125,7 +134,7 @@ StatusOr<size_t> TapeImage::read_record(size_t i, std::span<uint8_t> out) const 
 Status TapeImage::replace_data_file() {
   const std::string data_path = base_.string() + ".data";
   const std::string tmp = data_path + ".new";
-  int fd = ::open(tmp.c_str(), O_RDWR | O_CLOEXEC | O_CREAT | O_TRUNC, 0644);
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CLOEXEC | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
   if (fd < 0) return errno_status("cannot create tape data", tmp);
   if (::rename(tmp.c_str(), data_path.c_str()) != 0) {
     Status s = errno_status("cannot replace tape data", data_path);

@@ -2,6 +2,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/escape.h"
 #include "common/log.h"
 #include "server/context.h"
 #include "server/dispatch.h"
@@ -81,14 +82,15 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
   if (!ok) {
     auto delay = ctx.brake.delay_for(peer_host);
     ctx.brake.failed(peer_host);
-    log::warn("{}: authentication failed for user \"{}\" ({}, {}){}", s.tag(), a.id, auth_name(a.type), why,
+    log::warn("{}: authentication failed for user \"{}\" ({}, {}){}", s.tag(), log::escape(a.id),
+              auth_name(a.type), why,
               delay.count() ? fmt::format("; reply delayed {} ms after earlier failures", delay.count()) : "");
     if (delay.count()) std::this_thread::sleep_for(delay);
     return error_reply(Error::not_authorized);
   }
   ctx.brake.succeeded(peer_host);
   s.set_authenticated(a.type == msg::AuthType::none ? std::string("(none)") : a.id);
-  log::info("{}: authenticated as \"{}\" ({})", s.tag(), s.user(), auth_name(a.type));
+  log::info("{}: authenticated as \"{}\" ({})", s.tag(), log::escape(s.user()), auth_name(a.type));
   return error_reply(Error::no_err);
 }
 

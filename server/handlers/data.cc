@@ -5,7 +5,9 @@
 
 #include "backup/dir.h"
 #include "backup/options.h"
+#include "common/escape.h"
 #include "common/log.h"
+#include "server/connect_policy.h"
 #include "server/context.h"
 #include "server/dispatch.h"
 #include "server/handlers/device_state.h"
@@ -57,6 +59,7 @@ Error connect_data(Session& s, SessionJobs& j, const msg::Addr& addr, Lock& lock
     return Error::no_err;
   }
   if (addr.type != msg::AddrType::tcp || addr.tcp.empty()) return Error::illegal_args;
+  if (Error e = audit_data_connect(s, addr, "DATA_CONNECT"); e != Error::no_err) return e;
   std::string why;
   std::shared_ptr<Channel> chan;
   for (const auto& a : addr.tcp) {
@@ -173,7 +176,8 @@ Error audit_start(Session& s, SessionJobs& j, sm::DataEvent e, const std::string
   auto& m = *j.data;
   if (auto c = m.check(e); !c.ok()) return err(c.error);
   if (butype != "tar") {
-    log::warn("{}: DATA_START refused: backup type \"{}\" is not offered (only \"tar\")", s.tag(), butype);
+    log::warn("{}: DATA_START refused: backup type \"{}\" is not offered (only \"tar\")", s.tag(),
+              log::escape(butype));
     return Error::illegal_args;
   }
   if (s.version() == 2) {

@@ -2,6 +2,7 @@
 // Audit (state via the machine, then the guards and argument rules), act,
 // commit the transition; the worker (mover_worker.cc) does the moving.
 #include "common/log.h"
+#include "server/connect_policy.h"
 #include "server/context.h"
 #include "server/dispatch.h"
 #include "server/handlers/device_state.h"
@@ -180,6 +181,7 @@ Reply connect(Session& s, const msg::MoverConnectRequest& req) {
   sm::MoverMode mode{};
   if (Error e = audit_start(s, j, static_cast<uint32_t>(req.mode), req.addr.type, mode); e != Error::no_err)
     return error_reply(e);
+  if (Error e = audit_data_connect(s, req.addr, "MOVER_CONNECT"); e != Error::no_err) return error_reply(e);
   std::shared_ptr<Channel> chan;
   if (req.addr.type == msg::AddrType::local) {
     // Joins this session's DATA, which did DATA_LISTEN(LOCAL).

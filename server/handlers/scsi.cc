@@ -3,7 +3,9 @@
 // the same request reaches a real changer over SG_IO or the emulated one.
 #include <chrono>
 
+#include "common/escape.h"
 #include "common/log.h"
+#include "server/cdb_policy.h"
 #include "server/context.h"
 #include "server/device_errors.h"
 #include "server/device_setup.h"
@@ -13,7 +15,8 @@
 
 namespace ndmp::server {
 
-msg::ExecuteCdbReply execute_cdb(dev::Transport& t, const msg::ExecuteCdbRequest& req, uint32_t max_data) {
+msg::ExecuteCdbReply execute_cdb(dev::Transport& t, const msg::ExecuteCdbRequest& req, uint32_t max_data,
+                                 std::chrono::milliseconds timeout) {
   msg::ExecuteCdbReply r;
   const bool in = req.flags & 0x1, out = req.flags & 0x2;
   if ((in && out) || req.cdb.empty() || req.cdb.size() > 16 || req.datain_len > max_data ||
@@ -21,8 +24,6 @@ msg::ExecuteCdbReply execute_cdb(dev::Transport& t, const msg::ExecuteCdbRequest
     r.error = msg::Error::illegal_args;
     return r;
   }
-  // 0 means "wait forever"; a day is forever enough and keeps the kernel's timer sane.
-  auto timeout = req.timeout_ms ? std::chrono::milliseconds(req.timeout_ms) : std::chrono::milliseconds(86'400'000);
   std::vector<uint8_t> datain(in ? req.datain_len : 0);
   dev::CdbCommand cmd = in    ? dev::CdbCommand::in(req.cdb, datain, timeout)
                         : out ? dev::CdbCommand::out(req.cdb, req.dataout, timeout)
@@ -58,14 +59,15 @@ Reply scsi_open(Session& s, const msg::ScsiOpenRequest& req) {
   auto& dv = s.devices();
   if (dv.any_open()) return error_reply(Error::device_opened);
   if (!s.ctx().inventory->find(req.device).ok()) {
-    log::warn("{}: SCSI_OPEN of \"{}\" refused: no such device in the configuration", s.tag(), req.device);
+    log::warn("{}: SCSI_OPEN of \"{}\" refused: no such device in the configuration", s.tag(),
+              log::escape(req.device));
     return error_reply(Error::no_device);
   }
   // No I/O here (SPEC4 3.3.1): the DMA's first CDB is the first command.
   auto t = open_device(s, req.device);
   if (!t.ok()) {
     Error e = ndmp_error_of(t.status());
-    log::warn("{}: SCSI_OPEN {}: {} ({})", s.tag(), req.device, t.status().to_string(), msg::to_string(e));
+    log::warn("{}: SCSI_OPEN {}: {} ({})", s.tag(), log::escape(req.device), t.status().to_string(), msg::to_string(e));
     return error_reply(e);
   }
   dv.scsi = std::make_unique<OpenScsi>();
@@ -139,8 +141,16 @@ Reply scsi_execute_cdb(Session& s, const msg::ExecuteCdbRequest& req) {
     r->error = Error::dev_not_open;
     return Reply::of(std::move(r));
   }
+  auto info = s.ctx().inventory->find(dv.scsi->name);
+  const auto kind = info.ok() ? info.value().kind : dev::DeviceKind::changer;
+  std::chrono::milliseconds timeout{};
+  if (Error e = audit_cdb(s, dv.scsi->name, kind, req, "SCSI_EXECUTE_CDB", timeout); e != Error::no_err) {
+    auto r = std::make_unique<msg::ExecuteCdbReply>();
+    r->error = e;
+    return Reply::of(std::move(r));
+  }
   return Reply::of(std::make_unique<msg::ExecuteCdbReply>(
-      execute_cdb(*dv.scsi->transport, req, s.ctx().config.max_tape_record)));
+      execute_cdb(*dv.scsi->transport, req, s.ctx().config.max_tape_record, timeout)));
 }
 
 const DispatchEntry kTable[] = {

@@ -1,6 +1,8 @@
 // TAPE interface (0x300–0x307): the DMA drives a tape drive record by record.
 // NDMP tape rules live in tape_service.cc; this file audits requests.
+#include "common/escape.h"
 #include "common/log.h"
+#include "server/cdb_policy.h"
 #include "server/context.h"
 #include "server/device_errors.h"
 #include "server/device_setup.h"
@@ -30,7 +32,8 @@ Reply tape_open(Session& s, const msg::TapeOpenRequest& req) {
     return error_reply(Error::illegal_args);
   auto info = s.ctx().inventory->find(req.device);
   if (!info.ok() || info->kind != dev::DeviceKind::tape) {
-    log::warn("{}: TAPE_OPEN of \"{}\" refused: no such tape device in the configuration", s.tag(), req.device);
+    log::warn("{}: TAPE_OPEN of \"{}\" refused: no such tape device in the configuration", s.tag(),
+              log::escape(req.device));
     return error_reply(Error::no_device);
   }
   auto t = open_device(s, req.device);
@@ -168,7 +171,8 @@ const DispatchEntry kTable[] = {
 }  // namespace
 
 // Shared with SCSI_EXECUTE_CDB (handlers/scsi.cc).
-msg::ExecuteCdbReply execute_cdb(dev::Transport& t, const msg::ExecuteCdbRequest& req, uint32_t max_data);
+msg::ExecuteCdbReply execute_cdb(dev::Transport& t, const msg::ExecuteCdbRequest& req, uint32_t max_data,
+                                 std::chrono::milliseconds timeout);
 
 namespace {
 Reply tape_execute_cdb(Session& s, const msg::ExecuteCdbRequest& req) {
@@ -177,8 +181,15 @@ Reply tape_execute_cdb(Session& s, const msg::ExecuteCdbRequest& req) {
     r->error = e;
     return Reply::of(std::move(r));
   }
+  std::chrono::milliseconds timeout{};
+  if (Error e = audit_cdb(s, s.devices().tape->name(), dev::DeviceKind::tape, req, "TAPE_EXECUTE_CDB", timeout);
+      e != Error::no_err) {
+    auto r = std::make_unique<msg::ExecuteCdbReply>();
+    r->error = e;
+    return Reply::of(std::move(r));
+  }
   return Reply::of(std::make_unique<msg::ExecuteCdbReply>(
-      execute_cdb(s.devices().tape->transport(), req, s.ctx().config.max_tape_record)));
+      execute_cdb(s.devices().tape->transport(), req, s.ctx().config.max_tape_record, timeout)));
 }
 }  // namespace
 

@@ -224,9 +224,12 @@ TEST_P(TapeTest, ScsiExecuteCdbReadElementStatusSeesTheMove) {
   ASSERT_GT(x.datain.size(), 16u);
   std::string data(x.datain.begin(), x.datain.end());
   EXPECT_NE(data.find("NDM001L6"), std::string::npos) << "drive 0 holds the first tape";
-  // An invalid opcode comes back as CHECK CONDITION with sense, still NO_ERR.
+  // A command the policy passes but the device does not implement (the
+  // emulated changer has no REPORT LUNS) comes back as CHECK CONDITION with
+  // sense, still NO_ERR. A vendor opcode never reaches the device
+  // (tests/security/cdb_policy_test.cc).
   msg::ExecuteCdbRequest bad;
-  bad.cdb = {0xFF, 0, 0, 0, 0, 0};
+  bad.cdb = {0xA0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0};
   auto b = c->call(code::SCSI_EXECUTE_CDB, bad);
   ASSERT_EQ(b.error(), Error::no_err);
   EXPECT_EQ(b.as<msg::ExecuteCdbReply>().status, 2);

@@ -4,12 +4,12 @@
 #
 # Contract
 #   vtl_mhvtl_prepare CACHE KVER
-#       Makes sure CACHE/mhvtl/<KVER>-<tree>/ holds mhvtl.ko built for KVER,
+#       Makes sure CACHE/mhvtl/<KVER>-<key>/ holds mhvtl.ko built for KVER,
 #       the daemons and tools in bin/ (vtltape, vtllibrary, vtlcmd, mktape,
 #       make_vtl_media, dump_tape, ...), lib/libvtlscsi.so and BUILD-INFO.
-#       <tree> is the first 16 hex digits of the source's tree sha256, so a
-#       new guest kernel (a Debian ABI bump) or other source builds anew;
-#       builds for other keys are removed.  Sets VTL_MHVTL_BUILD.  Returns
+#       <key> covers the source's tree sha256 and the patches applied, so a
+#       new guest kernel (a Debian ABI bump), other source or a changed patch
+#       builds anew; builds for other keys are removed.  Sets VTL_MHVTL_BUILD.  Returns
 #       non-zero with the reason on stderr.
 #   mhvtl_tree_sha256 DIR
 #       The checksum mhvtl.pin records: independent of how the tree was
@@ -27,6 +27,10 @@
 # NDMP_VTL_MHVTL_UNPINNED=1 accepts another tree (a newer mhvtl, a patch),
 # which then gets a cache entry of its own.
 #
+# mhvtl-patches/*.patch are applied in order on the verified tree: fixes of
+# mhvtl bugs that would otherwise stop ndmjob's suites before they test
+# ndmpd (each file says what it fixes and what the tests show without it).
+#
 # The kernel headers for KVER (linux-headers-KVER, its -common package and
 # linux-kbuild-X.Y) are fetched with `apt-get download` and unpacked into a
 # scratch directory, never installed; it is removed after the build (~100 MB
@@ -35,6 +39,11 @@
 # host tools, curl only for the fetch (scripts/install-deps.sh).
 
 VTL_HERE=${VTL_HERE:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+
+# _mhvtl_key TREE: the cache key of TREE with this checkout's patches
+_mhvtl_key() {
+    { echo "$1"; cat "$VTL_HERE"/mhvtl-patches/*.patch 2> /dev/null; } | sha256sum | cut -c1-16
+}
 
 mhvtl_tree_sha256() {
     (
@@ -118,7 +127,7 @@ vtl_mhvtl_prepare() {
     mkdir -p "$cache/mhvtl" || return 1
     # the pinned build, when cached, needs no source at all
     if [ -z "${NDMP_VTL_MHVTL_SRC:-}" ]; then
-        out=$cache/mhvtl/$kver-${MHVTL_TREE_SHA256:0:16}
+        out=$cache/mhvtl/$kver-$(_mhvtl_key "$MHVTL_TREE_SHA256")
         [ -s "$out/BUILD-INFO" ] && { VTL_MHVTL_BUILD=$out; return 0; }
     fi
     work=$(mktemp -d "$cache/mhvtl/build.XXXXXX") || return 1
@@ -140,8 +149,15 @@ _mhvtl_build() {
         fi
         echo "vtl-vm: WARNING: building mhvtl from an unpinned tree ($tree, $_MHVTL_ORIGIN)" >&2
     fi
-    out=$cache/mhvtl/$kver-${tree:0:16}
+    out=$cache/mhvtl/$kver-$(_mhvtl_key "$tree")
     [ -s "$out/BUILD-INFO" ] && { VTL_MHVTL_BUILD=$out; return 0; }
+    local patches=
+    for f in "$VTL_HERE"/mhvtl-patches/*.patch; do
+        [ -e "$f" ] || continue
+        patch -p1 -s --no-backup-if-mismatch -d "$work/src" < "$f" > "$work/patch.log" 2>&1 ||
+            { cat "$work/patch.log" >&2; echo "mhvtl patch ${f##*/} does not apply" >&2; return 1; }
+        patches="${patches:+$patches }${f##*/}"
+    done
 
     echo "vtl-vm: building mhvtl for $kver (once per kernel; ~30 s)" >&2
     kdir=$(_mhvtl_headers "$kver" "$work/kroot") || return 1
@@ -170,6 +186,7 @@ _mhvtl_build() {
     {
         echo "source: $_MHVTL_ORIGIN"
         echo "tree sha256: $tree (pinned $MHVTL_TREE_SHA256, commit $MHVTL_COMMIT)"
+        echo "patches: ${patches:-none}"
         echo "kernel: $kver, vermagic $vermagic"
         awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "built: module %.1f s, daemons %.1f s\n", b - a, c - b }'
         echo "date: $(date -u +%FT%TZ)"

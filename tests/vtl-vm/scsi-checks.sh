@@ -10,9 +10,10 @@
 # element types with volume tags and drive identifiers.
 #
 # A check a backend cannot pass is an xfail that names the backend's gap
-# (tgt lacks most of these commands; mhvtl has one known deviation from SSC,
-# the residual of SPACE blocks over a filemark) and turns into XPASS once the
-# gap is gone.  Prints one line per check and "N passed, N failed, N
+# (tgt lacks most of these commands; mhvtl's own deviations are named in
+# gap() below) and turns into XPASS once the gap is gone.  The SPACE
+# residual checks pass on mhvtl because the harness builds it with
+# mhvtl-patches/0001-space-blocks-residuals.patch; unpatched, they fail.  Prints one line per check and "N passed, N failed, N
 # skipped"; exits 1 on a failure.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,7 +30,7 @@ gap() {
         tgt:read-position) echo "tgt 1.0.85 answers READ POSITION with zeros" ;;
         tgt:locate) echo "tgt 1.0.85 has no LOCATE" ;;
         tgt:space-eod|tgt:read-blank) echo "tgt 1.0.85 answers end of data with NO SENSE 00/05 and no INFORMATION" ;;
-        tgt:space-fm) echo "tgt 1.0.85 counts filemarks as blocks in SPACE blocks" ;;
+        tgt:space-fm|tgt:space-back) echo "tgt 1.0.85 counts filemarks as blocks in SPACE blocks and reports no residual" ;;
         tgt:log-sense|tgt:tape-alert) echo "tgt 1.0.85 has no LOG SENSE" ;;
         tgt:read-attribute) echo "tgt 1.0.85 has no READ ATTRIBUTE" ;;
         tgt:density) echo "tgt 1.0.85 has no REPORT DENSITY SUPPORT" ;;
@@ -38,7 +39,6 @@ gap() {
         tgt:res-all|tgt:res-avoltag) echo "tgt 1.0.85 lays out READ ELEMENT STATUS for all types with overlapping pages" ;;
         mhvtl:ua) echo "mhvtl fc22cc6 sends no UNIT ATTENTION 28/00 after a library load: vtltape's loadTape() sets it on the status of its internal load message, not as a pending condition, so TEST UNIT READY is GOOD at once" ;;
         mhvtl:res-avoltag) [ "$VTL_PERSONALITY" = hp ] && echo "mhvtl's HP MSL personality (usr/smc.c, dvcid_serial_only) sets AVolTag in the data transfer page but sends no alternate volume tag; the descriptor length tells, and drivers must trust it" ;;
-        mhvtl:space-fm) echo "mhvtl fc22cc6 reports INFORMATION = count - start + 1 for SPACE blocks stopped by a filemark (usr/vtlcart.c position_blocks_forw), SSC wants count - blocks spaced" ;;
     esac
 }
 # check ID NAME CMD...: a check, or an xfail naming the backend's gap
@@ -116,6 +116,18 @@ space_eod() {
     sense_is 'Blank Check' 'End-of-data detected' 100
 }
 check space-eod "SPACE 100 blocks at end of data: BLANK CHECK, END-OF-DATA DETECTED, residual 100" space_eod
+space_back_fm() {
+    # at end of data, just past the filemark: backward, the filemark comes first
+    raw "$SG" 11 00 ff ff fb 00   # SPACE -5 blocks
+    sense_is 'No Sense' 'Filemark detected' 5 && mt_tell_is 10
+}
+check space-back "SPACE -5 blocks right after the filemark: FILEMARK, residual 5, BOT side of the mark (block 10)" space_back_fm
+space_back_bot() {
+    mt -f "$NST" rewind && mt -f "$NST" fsr 2 || return 1
+    raw "$SG" 11 00 ff ff f6 00   # SPACE -10 blocks from block 2
+    sense_is 'No Sense' 'Beginning-of-partition/medium detected' 8 && mt_tell_is 0
+}
+check space-back "SPACE -10 blocks from block 2: stops at BOT (BEGINNING-OF-PARTITION), residual 8" space_back_bot
 
 echo "# short reads (a record read into a larger buffer)"
 short_read() {

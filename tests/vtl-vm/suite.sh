@@ -22,8 +22,13 @@ skipped=
 if [ -n "${VTL_CHANGER_SG:-}" ]; then
     echo "=== vtl-vm smoke: library as the standard tools see it"
     "$HERE/smoke.sh" || rc=1
-    echo "=== vtl-vm scsi-checks: $VTL_BACKEND $VTL_PERSONALITY, $VTL_CHANGER_VENDOR $VTL_CHANGER_PRODUCT with $VTL_DRIVE_VENDOR $VTL_DRIVE_PRODUCT"
-    "$HERE/scsi-checks.sh" || rc=1
+    if [ "${VTL_BACKEND:-tgt}" = tgt ]; then
+        # every one of them is a named tgt gap; run it by hand to list them
+        skipped="scsi-checks.sh: tgt 1.0.85 lacks the commands it checks (README.md; run.sh -b tgt -- tests/vtl-vm/scsi-checks.sh lists them)"
+    else
+        echo "=== vtl-vm scsi-checks: $VTL_BACKEND $VTL_PERSONALITY, $VTL_CHANGER_VENDOR $VTL_CHANGER_PRODUCT with $VTL_DRIVE_VENDOR $VTL_DRIVE_PRODUCT"
+        "$HERE/scsi-checks.sh" || rc=1
+    fi
 else
     # On a host with mhvtl or a real library the operator names the devices
     # (NDMP_TEST_SG_CHANGER, NDMP_TEST_SG_TAPE) and only the binary runs.

@@ -148,6 +148,22 @@ tape_alert_clear() {
 }
 check tape-alert "TapeAlert page: every flag reported, none set on a healthy drive" tape_alert_clear
 
+# a fault raised in the drive the way mhvtl's own tool does it: vtlcmd
+# TapeAlert MASK sets flag n for bit n-1 (drive i is vtltape -q 11+i,
+# mhvtl-library.sh); 0x80000 is flag 0x14, CLEAN NOW (sg_logs: "Cleaning
+# required").  vtlcmd only queues the message: poll the page, 5 s at most.
+clean_now_only() {
+    sg_logs -p 0x2e "$SG" > "$WORK/ta" 2>&1 && grep -q 'Cleaning required: 1$' "$WORK/ta" &&
+        [ "$(grep -cE ': 1$' "$WORK/ta")" = 1 ]
+}
+tape_alert_raised() {
+    LD_LIBRARY_PATH=$MHVTL_BUILD/lib "$MHVTL_BUILD/bin/vtlcmd" 11 TapeAlert 80000 || return 1
+    vtl_retry 5 clean_now_only || { grep -E ': 1$' "$WORK/ta"; return 1; }
+}
+if [ "$BACKEND" = mhvtl ]; then
+    vtl_check "vtlcmd raises TapeAlert flag 0x14: the TapeAlert page reports CLEANING REQUIRED set, and only it" tape_alert_raised
+fi
+
 echo "# READ ATTRIBUTE (medium auxiliary memory)"
 mam() {
     local s; s=$(sg_read_attr "$SG") || { echo "$s"; return 1; }

@@ -20,6 +20,7 @@
 #
 # Inputs (variables): MHVTL_BUILD (mhvtl-build.sh's output: mhvtl.ko, bin/,
 #   lib/), VTL_PERSONALITY VTL_DRIVES VTL_SLOTS VTL_TAPES VTL_TAPE_MB VTL_IE
+#   VTL_SMALL_TAPES (the last N tapes hold VTL_SMALL_TAPE_MB = 8 MB)
 #   VTL_BARCODE_PREFIX VTL_MEDIA_DIR VTL_STATE_DIR VTL_LOG_DIR
 # Outputs: VTL_BARCODES, VTL_PICKER VTL_IE_FIRST VTL_DRIVE_FIRST
 #   VTL_SLOT_FIRST, VTL_CHANGER_VENDOR/_PRODUCT, VTL_DRIVE_VENDOR/_PRODUCT,
@@ -106,9 +107,14 @@ vtl_library_start() {
     _mhvtl_stamp insmod
     # tapes: mktape per barcode (what make_vtl_media does, without its bash
     # and awk); tapes already under --media-dir are kept
+    VTL_SMALL_TAPE_MB=8
+    i=0
     for bc in $VTL_BARCODES; do
+        i=$((i + 1))
         [ -e "$VTL_MEDIA_DIR/$bc/data" ] && continue
-        "$b/bin/mktape" -C /etc/mhvtl -H "$VTL_MEDIA_DIR" -l "$MHVTL_LIB_ID" -m "$bc" -s "$VTL_TAPE_MB" \
+        local mb=$VTL_TAPE_MB
+        [ "$i" -gt $((VTL_TAPES - ${VTL_SMALL_TAPES:-0})) ] && mb=$VTL_SMALL_TAPE_MB
+        "$b/bin/mktape" -C /etc/mhvtl -H "$VTL_MEDIA_DIR" -l "$MHVTL_LIB_ID" -m "$bc" -s "$mb" \
             -t data -d "$MHVTL_DENSITY" >> "$VTL_LOG_DIR/mktape.log" 2>&1 ||
             { echo "mktape $bc failed: $(tail -n 3 "$VTL_LOG_DIR/mktape.log")" >&2; return 1; }
     done
@@ -143,9 +149,20 @@ vtl_library_start() {
 vtl_library_stop() {
     [ "${#MHVTL_PIDS[@]}" -gt 0 ] 2> /dev/null || return 0
     local id p k
-    for ((id = MHVTL_LIB_ID; id <= MHVTL_LIB_ID + VTL_DRIVES; id++)); do
-        timeout 5 "$MHVTL_BUILD/bin/vtlcmd" "$id" exit > /dev/null 2>&1
-    done
+    # Tapes that outlive the run (--media-dir under /vtl/out) are closed the
+    # way mhvtl's own shutdown does it: "exit" to each daemon, asked all at
+    # once, and they go within ~5 s under TCG.  Tapes in guest RAM die with
+    # the guest, so there the daemons are simply killed.
+    case $VTL_MEDIA_DIR in
+        /vtl/out|/vtl/out/*)
+            local -a asks=()
+            for ((id = MHVTL_LIB_ID; id <= MHVTL_LIB_ID + VTL_DRIVES; id++)); do
+                timeout 5 "$MHVTL_BUILD/bin/vtlcmd" "$id" exit > /dev/null 2>&1 &
+                asks+=($!)
+            done
+            wait "${asks[@]}" ;;
+        *) kill -KILL "${MHVTL_PIDS[@]}" 2> /dev/null ;;   # they ignore SIGTERM
+    esac
     for p in "${MHVTL_PIDS[@]}"; do
         k=0
         while kill -0 "$p" 2> /dev/null && [ $k -lt 50 ]; do sleep 0.1; k=$((k + 1)); done

@@ -20,6 +20,9 @@
 #   -t, --tapes N      barcoded data tapes in the first N slots (default 6)
 #       --ie N         import/export elements (default 1)
 #       --tape-mb N    capacity of each tape in MB (default 256; sparse)
+#       --small-tapes N  mhvtl: the last N tapes hold 8 MB instead, so that a
+#                      backup meets the drive's early warning and end of
+#                      medium (default 0)
 #       --prefix P     barcode prefix, 0-4 of A-Z0-9 (default ND: ND0001L6 ...)
 #   -o, --out DIR      host directory shared writable at /vtl/out in the guest
 #                      (the only place where guest writes survive the run)
@@ -51,7 +54,7 @@ VTL_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$VTL_HERE/../.." && pwd)
 
 BACKEND=${NDMP_VTL_BACKEND:-mhvtl} PERSONALITY=${NDMP_VTL_PERSONALITY:-stk-ibm}
-DRIVES=2 SLOTS=10 TAPES=6 IE=1 TAPE_MB=256 PREFIX=ND OUT_DIR='' MEDIA_DIR=''
+DRIVES=2 SLOTS=10 TAPES=6 IE=1 TAPE_MB=256 SMALL_TAPES=0 PREFIX=ND OUT_DIR='' MEDIA_DIR=''
 TIMEOUT=600 MEM=1024 VERBOSE=0 KEEP=0
 ENVS=()
 
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
         -t|--tapes) TAPES=$2; shift 2 ;;
         --ie) IE=$2; shift 2 ;;
         --tape-mb) TAPE_MB=$2; shift 2 ;;
+        --small-tapes) SMALL_TAPES=$2; shift 2 ;;
         --prefix) PREFIX=$2; shift 2 ;;
         -o|--out) OUT_DIR=$2; shift 2 ;;
         --media-dir) MEDIA_DIR=$2; shift 2 ;;
@@ -86,7 +90,7 @@ done
 # reason that hides this one (no cache under an unset HOME, 9p files the
 # guest cannot read, apt-get refusing to install).
 [ "$(id -u)" = 0 ] || host_failed "run as root: qemu shares the host's / over 9p with its own rights, and missing packages are installed with apt-get"
-for n in "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB" "$TIMEOUT" "$MEM"; do
+for n in "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB" "$SMALL_TAPES" "$TIMEOUT" "$MEM"; do
     [[ $n =~ ^[0-9]+$ ]] || host_failed "not a number: $n"
 done
 case $BACKEND/$PERSONALITY in
@@ -95,6 +99,8 @@ case $BACKEND/$PERSONALITY in
 esac
 [ "$DRIVES" -ge 1 ] || host_failed "--drives must be at least 1"
 [ "$TAPES" -le "$SLOTS" ] || host_failed "--tapes ($TAPES) exceeds --slots ($SLOTS)"
+[ "$SMALL_TAPES" -le "$TAPES" ] || host_failed "--small-tapes ($SMALL_TAPES) exceeds --tapes ($TAPES)"
+[ "$SMALL_TAPES" = 0 ] || [ "$BACKEND" = mhvtl ] || host_failed "--small-tapes needs the mhvtl backend"
 [[ $PREFIX =~ ^[A-Z0-9]{0,4}$ ]] || host_failed "--prefix takes 0 to 4 of A-Z0-9"
 for kv in ${ENVS[@]+"${ENVS[@]}"}; do
     [[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || host_failed "-e needs VAR=VALUE, got: $kv"
@@ -146,8 +152,8 @@ mkdir -p "$CTL"
 cp "$VTL_HERE/guest-main.sh" "$VTL_HERE/$BACKEND-library.sh" "$CTL/"
 {
     printf 'VTL_BACKEND=%q VTL_PERSONALITY=%q MHVTL_BUILD=%q\n' "$BACKEND" "$PERSONALITY" "$VTL_MHVTL_BUILD"
-    printf 'VTL_DRIVES=%d VTL_SLOTS=%d VTL_TAPES=%d VTL_IE=%d VTL_TAPE_MB=%d\n' \
-        "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB"
+    printf 'VTL_DRIVES=%d VTL_SLOTS=%d VTL_TAPES=%d VTL_IE=%d VTL_TAPE_MB=%d VTL_SMALL_TAPES=%d\n' \
+        "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB" "$SMALL_TAPES"
     printf 'VTL_BARCODE_PREFIX=%q VTL_MEDIA_DIR=%q VTL_CWD=%q\n' "$PREFIX" "$MEDIA_DIR" "$PWD"
 } > "$CTL/config.env"
 {

@@ -275,4 +275,41 @@ vtl_check "unload $TAPE4 back to slot $S4 through $CHANGER" eval '
     ndmjob -v -o unload=$S4 -o tape-addr=$VTL_DRIVE_FIRST "${R[@]}" && completed &&
     mtx_shows "Storage Element 4:Full :VolumeTag=$TAPE4"'
 
+# Real end of medium: the last VTL_SMALL_TAPES tapes hold 8 MB (run.sh
+# --small-tapes), of which mhvtl lets 6 MB be written before its early
+# warning, so a backup of ~9 MB of mostly random bytes (LZO cannot shrink
+# them) meets the drive's early warning on the first; ndmpd pauses the
+# mover, ndmjob changes the tape through the robot and the backup ends on
+# the second.
+if [ "${VTL_SMALL_TAPES:-0}" -ge 2 ]; then
+    echo "# multi-volume: a backup across two ${VTL_SMALL_TAPE_MB} MB tapes, end of medium from the drive"
+    read -r -a BCS <<< "$VTL_BARCODES"
+    SA=$((VTL_SLOT_FIRST + VTL_TAPES - 2)) SB=$((VTL_SLOT_FIRST + VTL_TAPES - 1))
+    MV=(-m "MV0001@$SA" -m "MV0002@$SB")
+    SRC2=$E2E/export/multi
+    vtl_check "generate a tree larger than one ${VTL_SMALL_TAPE_MB} MB tape" eval '
+        vtl_make_tree "$SRC2" && head -c 3670017 /dev/urandom > "$SRC2/big2.bin"'
+    vtl_check "label ${BCS[-2]} (slot $SA) and ${BCS[-1]} (slot $SB) through $TAPE0" eval '
+        ndmjob -v -o init-labels "${T[@]}" "${R[@]}" "${MV[@]}" && completed'
+    multi_backup() {
+        ndmjob -v -c -D "$(agent 4)" -f "$TAPE0" -B tar -b "$JOB_BLOCKS" -C "$SRC2" -I "$E2E/multi.index" \
+            "${MV[@]}" "${R[@]}"
+        cp "$E2E/last.out" "$VTL_LOG_DIR/ndmjob-backup-multi.out"
+        ended_okay && has "media #2" || { tail -n 25 "$E2E/last.out"; return 1; }
+        grep -q 'reached early warning' "$VTL_LOG_DIR/ndmpd.log" ||
+            { echo "ndmpd logged no early warning from the drive"; return 1; }
+    }
+    vtl_check "back up $(vtl_tree_bytes "$SRC2") bytes across both tapes (early warning, tape change by the DMA)" multi_backup
+    multi_restore() {
+        mkdir -p "$E2E/export/multi-restored" &&
+            ndmjob -v -x -D "$(agent 4)" -f "$TAPE0" -B tar -b "$JOB_BLOCKS" -C "$E2E/export/multi-restored" \
+                -J "$E2E/multi.index" "${MV[@]}" "${R[@]}"
+        cp "$E2E/last.out" "$VTL_LOG_DIR/ndmjob-restore-multi.out"
+        ended_okay
+    }
+    vtl_check "restore from both tapes into an empty directory" multi_restore
+    vtl_check "multi-volume restore is byte-exact" vtl_compare_trees "$SRC2" "$E2E/export/multi-restored"
+    vtl_check "drive 0 is empty after the multi-volume jobs" mtx_shows "Data Transfer Element 0:Empty"
+fi
+
 vtl_summary

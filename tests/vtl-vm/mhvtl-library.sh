@@ -21,6 +21,10 @@
 # Inputs (variables): MHVTL_BUILD (mhvtl-build.sh's output: mhvtl.ko, bin/,
 #   lib/), VTL_PERSONALITY VTL_DRIVES VTL_SLOTS VTL_TAPES VTL_TAPE_MB VTL_IE
 #   VTL_SMALL_TAPES (the last N tapes hold VTL_SMALL_TAPE_MB = 8 MB)
+#   VTL_SPECIAL_TAPES=1: slot TAPES+1 holds a WORM tape (<prefix>00NN + L5/L6
+#   suffix's WORM letter: LV, LW), slot TAPES+2 a cleaning cartridge CLN001L1;
+#   outputs VTL_WORM_BARCODE VTL_WORM_SLOT VTL_CLEANING_BARCODE
+#   VTL_CLEANING_SLOT (element addresses)
 #   VTL_BARCODE_PREFIX VTL_MEDIA_DIR VTL_STATE_DIR VTL_LOG_DIR
 # Outputs: VTL_BARCODES, VTL_PICKER VTL_IE_FIRST VTL_DRIVE_FIRST
 #   VTL_SLOT_FIRST, VTL_CHANGER_VENDOR/_PRODUCT, VTL_DRIVE_VENDOR/_PRODUCT,
@@ -80,7 +84,7 @@ _mhvtl_write_config() {
         printf '\nPicker 1:\n\n'
         for ((i = 1; i <= VTL_IE; i++)); do printf 'MAP %d:\n' "$i"; done
         echo
-        local -a bcs=($VTL_BARCODES)
+        local -a bcs=($VTL_BARCODES $VTL_WORM_BARCODE $VTL_CLEANING_BARCODE)
         for ((i = 1; i <= VTL_SLOTS; i++)); do printf 'Slot %d: %s\n' "$i" "${bcs[i - 1]:-}"; done
     } > "/etc/mhvtl/library_contents.$MHVTL_LIB_ID"
 }
@@ -98,6 +102,15 @@ vtl_library_start() {
         printf -v bc '%s%04d%s' "$VTL_BARCODE_PREFIX" "$i" "$VTL_MEDIA_SUFFIX"
         VTL_BARCODES="${VTL_BARCODES:+$VTL_BARCODES }$bc"
     done
+    VTL_WORM_BARCODE= VTL_WORM_SLOT= VTL_CLEANING_BARCODE= VTL_CLEANING_SLOT=
+    if [ "${VTL_SPECIAL_TAPES:-0}" = 1 ]; then
+        # mhvtl reads the media type from the barcode: an LTO WORM suffix
+        # (LT..LW for LTO-3..6), or CLN for a cleaning cartridge
+        printf -v VTL_WORM_BARCODE '%s%04d%s' "$VTL_BARCODE_PREFIX" $((VTL_TAPES + 1)) "${VTL_MEDIA_SUFFIX/L6/LW}"
+        VTL_WORM_BARCODE=${VTL_WORM_BARCODE/%L5/LV}
+        VTL_WORM_SLOT=$((VTL_SLOT_FIRST + VTL_TAPES)) VTL_CLEANING_SLOT=$((VTL_SLOT_FIRST + VTL_TAPES + 1))
+        VTL_CLEANING_BARCODE=CLN001L1
+    fi
     _mhvtl_write_config || { echo "cannot write /etc/mhvtl" >&2; return 1; }
     # the host has no kmod; the guest's busybox has insmod.  scsi_mod is loaded.
     if [ ! -d /sys/bus/pseudo9/drivers/mhvtl ]; then
@@ -118,6 +131,16 @@ vtl_library_start() {
             -t data -d "$MHVTL_DENSITY" >> "$VTL_LOG_DIR/mktape.log" 2>&1 ||
             { echo "mktape $bc failed: $(tail -n 3 "$VTL_LOG_DIR/mktape.log")" >&2; return 1; }
     done
+    if [ -n "$VTL_WORM_BARCODE" ]; then
+        local t
+        for t in "WORM $VTL_WORM_BARCODE" "clean $VTL_CLEANING_BARCODE"; do
+            set -- $t
+            [ -e "$VTL_MEDIA_DIR/$2/data" ] && continue
+            "$b/bin/mktape" -C /etc/mhvtl -H "$VTL_MEDIA_DIR" -l "$MHVTL_LIB_ID" -m "$2" -s "$VTL_TAPE_MB" \
+                -t "$1" -d "$MHVTL_DENSITY" >> "$VTL_LOG_DIR/mktape.log" 2>&1 ||
+                { echo "mktape $2 ($1) failed: $(tail -n 3 "$VTL_LOG_DIR/mktape.log")" >&2; return 1; }
+        done
+    fi
     _mhvtl_stamp media
     MHVTL_PIDS=()
     # drives first: the library asks each drive for its identity over

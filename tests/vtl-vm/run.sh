@@ -23,6 +23,8 @@
 #       --small-tapes N  mhvtl: the last N tapes hold 8 MB instead, so that a
 #                      backup meets the drive's early warning and end of
 #                      medium (default 0)
+#       --special-tapes  mhvtl: a WORM tape and a cleaning cartridge in the two
+#                      slots after the data tapes
 #       --prefix P     barcode prefix, 0-4 of A-Z0-9 (default ND: ND0001L6 ...)
 #   -o, --out DIR      host directory shared writable at /vtl/out in the guest
 #                      (the only place where guest writes survive the run)
@@ -54,7 +56,7 @@ VTL_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$VTL_HERE/../.." && pwd)
 
 BACKEND=${NDMP_VTL_BACKEND:-mhvtl} PERSONALITY=${NDMP_VTL_PERSONALITY:-stk-ibm}
-DRIVES=2 SLOTS=10 TAPES=6 IE=1 TAPE_MB=256 SMALL_TAPES=0 PREFIX=ND OUT_DIR='' MEDIA_DIR=''
+DRIVES=2 SLOTS=10 TAPES=6 IE=1 TAPE_MB=256 SMALL_TAPES=0 SPECIAL_TAPES=0 PREFIX=ND OUT_DIR='' MEDIA_DIR=''
 TIMEOUT=600 MEM=1024 VERBOSE=0 KEEP=0
 ENVS=()
 
@@ -71,6 +73,7 @@ while [ $# -gt 0 ]; do
         --ie) IE=$2; shift 2 ;;
         --tape-mb) TAPE_MB=$2; shift 2 ;;
         --small-tapes) SMALL_TAPES=$2; shift 2 ;;
+        --special-tapes) SPECIAL_TAPES=1; shift ;;
         --prefix) PREFIX=$2; shift 2 ;;
         -o|--out) OUT_DIR=$2; shift 2 ;;
         --media-dir) MEDIA_DIR=$2; shift 2 ;;
@@ -101,6 +104,8 @@ esac
 [ "$TAPES" -le "$SLOTS" ] || host_failed "--tapes ($TAPES) exceeds --slots ($SLOTS)"
 [ "$SMALL_TAPES" -le "$TAPES" ] || host_failed "--small-tapes ($SMALL_TAPES) exceeds --tapes ($TAPES)"
 [ "$SMALL_TAPES" = 0 ] || [ "$BACKEND" = mhvtl ] || host_failed "--small-tapes needs the mhvtl backend"
+[ "$SPECIAL_TAPES" = 0 ] || [ "$BACKEND" = mhvtl ] || host_failed "--special-tapes needs the mhvtl backend"
+[ "$SPECIAL_TAPES" = 0 ] || [ $((TAPES + 2)) -le "$SLOTS" ] || host_failed "--special-tapes needs two slots after the $TAPES tapes"
 [[ $PREFIX =~ ^[A-Z0-9]{0,4}$ ]] || host_failed "--prefix takes 0 to 4 of A-Z0-9"
 for kv in ${ENVS[@]+"${ENVS[@]}"}; do
     [[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || host_failed "-e needs VAR=VALUE, got: $kv"
@@ -152,8 +157,8 @@ mkdir -p "$CTL"
 cp "$VTL_HERE/guest-main.sh" "$VTL_HERE/$BACKEND-library.sh" "$CTL/"
 {
     printf 'VTL_BACKEND=%q VTL_PERSONALITY=%q MHVTL_BUILD=%q\n' "$BACKEND" "$PERSONALITY" "$VTL_MHVTL_BUILD"
-    printf 'VTL_DRIVES=%d VTL_SLOTS=%d VTL_TAPES=%d VTL_IE=%d VTL_TAPE_MB=%d VTL_SMALL_TAPES=%d\n' \
-        "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB" "$SMALL_TAPES"
+    printf 'VTL_DRIVES=%d VTL_SLOTS=%d VTL_TAPES=%d VTL_IE=%d VTL_TAPE_MB=%d VTL_SMALL_TAPES=%d VTL_SPECIAL_TAPES=%d\n' \
+        "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB" "$SMALL_TAPES" "$SPECIAL_TAPES"
     printf 'VTL_BARCODE_PREFIX=%q VTL_MEDIA_DIR=%q VTL_CWD=%q\n' "$PREFIX" "$MEDIA_DIR" "$PWD"
 } > "$CTL/config.env"
 {

@@ -46,6 +46,7 @@ gap() {
         tgt:res-all) echo "tgt 1.0.85 garbles READ ELEMENT STATUS for all element types (per-type requests are right)" ;;
         tgt:labels) echo "ndmjob crashes on tgt's garbled all-types READ ELEMENT STATUS" ;;
         tgt:test-tape) echo "tgt 1.0.85 reports no residual for SPACE at end of data (T-BWR #3 expects 100)" ;;
+        mhvtl:worm-kept) echo "mhvtl fc22cc6 erases a WORM tape when WRITE FILEMARKS arrives at BOT (usr/ssc.c ssc_write_filemarks, 'Erasing WORM media') while answering DATA PROTECT 7/30/0C; ndmjob writes two filemarks after the refused job, so the first backup is gone" ;;
     esac
 }
 check() {
@@ -310,6 +311,50 @@ if [ "${VTL_SMALL_TAPES:-0}" -ge 2 ]; then
     vtl_check "restore from both tapes into an empty directory" multi_restore
     vtl_check "multi-volume restore is byte-exact" vtl_compare_trees "$SRC2" "$E2E/export/multi-restored"
     vtl_check "drive 0 is empty after the multi-volume jobs" mtx_shows "Data Transfer Element 0:Empty"
+fi
+
+# WORM and cleaning cartridges (run.sh --special-tapes): media a drive must
+# refuse, refused with the NDMP error a DMA can act on, and the data
+# already on the WORM tape left readable.
+if [ -n "${VTL_WORM_BARCODE:-}" ]; then
+    echo "# WORM ($VTL_WORM_BARCODE, slot $VTL_WORM_SLOT) and cleaning ($VTL_CLEANING_BARCODE, slot $VTL_CLEANING_SLOT) cartridges"
+    NDMPD_LOG=$VTL_LOG_DIR/ndmpd.log
+    # log_since N PATTERN: PATTERN in ndmpd's log after line N
+    log_since() { tail -n +$(($1 + 1)) "$NDMPD_LOG" | grep -qE -- "$2" || { echo "ndmpd's log lacks: $2"; return 1; }; }
+    vtl_check "load the WORM tape $VTL_WORM_BARCODE into drive $VTL_DRIVE_FIRST through $CHANGER" eval '
+        ndmjob -v -o load=$VTL_WORM_SLOT -o tape-addr=$VTL_DRIVE_FIRST "${R[@]}" && completed'
+    vtl_check "WORM: a first backup writes from BOT and ends OKAY" job backup worm
+    worm_overwrite_refused() {
+        local from; from=$(wc -l < "$NDMPD_LOG")
+        ndmjob -v -c -D "$(agent 4)" -f "$TAPE0" -B tar -b "$JOB_BLOCKS" -C "$SRC" -I "$E2E/worm2.index"
+        cp "$E2E/last.out" "$VTL_LOG_DIR/ndmjob-backup-worm2.out"
+        ! grep -q 'Operation ended OKAY' "$E2E/last.out" || { echo "the overwrite of a WORM tape ended OKAY"; return 1; }
+        log_since "$from" 'mover: tape error: write_protected: WRITE\(6\) .*7/30/0c' &&
+            log_since "$from" 'MOVER halted: MEDIA_ERROR' &&
+            log_since "$from" 'TAPE_MTIO answered NDMP_WRITE_PROTECT_ERR'
+    }
+    vtl_check "WORM: a second backup over it is refused (DATA PROTECT 7/30/0C: mover halts MEDIA_ERROR, filemarks NDMP_WRITE_PROTECT_ERR)" \
+        worm_overwrite_refused
+    # ndmjob writes two filemarks after the failed job, at BOT where the
+    # refused write left the tape; a WORM drive refuses them (it does: 7/30/0C)
+    # but mhvtl wipes the tape first
+    check worm-kept "WORM: the first backup still restores byte-exact after the refused overwrite" eval '
+        job restore worm-restored worm && vtl_compare_trees "$SRC" "$E2E/export/worm-restored"'
+    vtl_check "unload $VTL_WORM_BARCODE back to slot $VTL_WORM_SLOT" eval '
+        ndmjob -v -o unload=$VTL_WORM_SLOT -o tape-addr=$VTL_DRIVE_FIRST "${R[@]}" && completed'
+    vtl_check "load the cleaning cartridge $VTL_CLEANING_BARCODE into drive $VTL_DRIVE_FIRST" eval '
+        ndmjob -v -o load=$VTL_CLEANING_SLOT -o tape-addr=$VTL_DRIVE_FIRST "${R[@]}" && completed'
+    cleaning_refused() {
+        local from; from=$(wc -l < "$NDMPD_LOG")
+        ndmjob -v -c -D "$(agent 4)" -f "$TAPE0" -B tar -b "$JOB_BLOCKS" -C "$SRC" -I "$E2E/cln.index"
+        ! grep -q 'Operation ended OKAY' "$E2E/last.out" && grep -q 'failed open tape drive' "$E2E/last.out" ||
+            { tail -n 12 "$E2E/last.out"; return 1; }
+        log_since "$from" 'TAPE_OPEN .* refused: not_ready: .* 2/30/03 .*NDMP_NO_TAPE_LOADED_ERR'
+    }
+    vtl_check "a backup onto the cleaning cartridge is refused at TAPE_OPEN (NOT READY 30/03: NDMP_NO_TAPE_LOADED_ERR)" \
+        cleaning_refused
+    vtl_check "unload $VTL_CLEANING_BARCODE back to slot $VTL_CLEANING_SLOT" eval '
+        ndmjob -v -o unload=$VTL_CLEANING_SLOT -o tape-addr=$VTL_DRIVE_FIRST "${R[@]}" && completed'
 fi
 
 vtl_summary

@@ -195,5 +195,6 @@ _mhvtl_build() {
     for f in "$cache"/mhvtl/*-*; do [ -d "$f" ] && [ "$f" != "$out" ] && [ -s "$f/BUILD-INFO" ] && rm -rf "$f"; done
     rm -rf "$out" && mv "$b" "$out" || return 1
     sed 's/^/vtl-vm: mhvtl /' "$out/BUILD-INFO" >&2
+    # shellcheck disable=SC2034  # read by run.sh
     VTL_MHVTL_BUILD=$out
 }

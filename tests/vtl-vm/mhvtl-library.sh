@@ -84,7 +84,8 @@ _mhvtl_write_config() {
         printf '\nPicker 1:\n\n'
         for ((i = 1; i <= VTL_IE; i++)); do printf 'MAP %d:\n' "$i"; done
         echo
-        local -a bcs=($VTL_BARCODES $VTL_WORM_BARCODE $VTL_CLEANING_BARCODE)
+        local -a bcs
+        read -r -a bcs <<< "$VTL_BARCODES $VTL_WORM_BARCODE $VTL_CLEANING_BARCODE"
         for ((i = 1; i <= VTL_SLOTS; i++)); do printf 'Slot %d: %s\n' "$i" "${bcs[i - 1]:-}"; done
     } > "/etc/mhvtl/library_contents.$MHVTL_LIB_ID"
 }
@@ -102,7 +103,7 @@ vtl_library_start() {
         printf -v bc '%s%04d%s' "$VTL_BARCODE_PREFIX" "$i" "$VTL_MEDIA_SUFFIX"
         VTL_BARCODES="${VTL_BARCODES:+$VTL_BARCODES }$bc"
     done
-    VTL_WORM_BARCODE= VTL_WORM_SLOT= VTL_CLEANING_BARCODE= VTL_CLEANING_SLOT=
+    VTL_WORM_BARCODE='' VTL_WORM_SLOT='' VTL_CLEANING_BARCODE='' VTL_CLEANING_SLOT=''
     if [ "${VTL_SPECIAL_TAPES:-0}" = 1 ]; then
         # mhvtl reads the media type from the barcode: an LTO WORM suffix
         # (LT..LW for LTO-3..6), or CLN for a cleaning cartridge

@@ -124,6 +124,7 @@ echo "  device names: tape $TAPE0 (serial $VTL_DRIVE0_SERIAL), changer ${CHANGER
 
 echo "# robot through ndmpd (SCSI interface) on $VTL_CHANGER_SG"
 R=(-R "$(agent 4)" -r "$CHANGER")
+# shellcheck disable=SC2034  # R and T are expanded inside the eval'd checks
 T=(-T "$(agent 4)" -f "$TAPE0")
 S1=$VTL_SLOT_FIRST S2=$((VTL_SLOT_FIRST + 1))
 FIRST=${VTL_BARCODES%% *}

@@ -88,7 +88,7 @@ echo "# READ POSITION and LOCATE"
 for i in 0 1 2 3 4 5 6 7 8 9; do head -c 65536 /dev/zero | tr '\0' "\\$((60 + i))" > "$WORK/rec$i"; done
 cat "$WORK"/rec? > "$WORK/ten"
 read_position_at_bot() {
-    local b; b=($(hexbytes -r 20 "$SG" 34 00 00 00 00 00 00 00 00 00))
+    local -a b; read -r -a b <<< "$(hexbytes -r 20 "$SG" 34 00 00 00 00 00 00 00 00 00)"
     # byte 0 bit 7 BOP; bytes 4-7 first block location
     [ $((0x${b[0]} & 0x80)) -ne 0 ] && [ "${b[4]}${b[5]}${b[6]}${b[7]}" = 00000000 ] ||
         { echo "READ POSITION at BOT: ${b[*]}"; return 1; }
@@ -174,14 +174,14 @@ check read-attribute "READ ATTRIBUTE: barcode $BC2, medium serial, load count" m
 
 echo "# REPORT DENSITY SUPPORT"
 density_media() {
-    local b; b=($(hexbytes -r 1024 "$SG" 44 01 00 00 00 00 00 04 00 00))
+    local -a b; read -r -a b <<< "$(hexbytes -r 1024 "$SG" 44 01 00 00 00 00 00 04 00 00)"
     # header 4 bytes, then the first descriptor: primary density code
     [ ${#b[@]} -gt 8 ] && [ "0x${b[4]}" = "$VTL_DENSITY_CODE" ] ||
         { echo "media densities: ${b[*]:0:24}"; cat "$WORK/raw"; return 1; }
 }
 check density "REPORT DENSITY SUPPORT (media): density $VTL_DENSITY_CODE" density_media
 density_drive() {
-    local b; b=($(hexbytes -r 1024 "$SG" 44 00 00 00 00 00 00 04 00 00))
+    local -a b; read -r -a b <<< "$(hexbytes -r 1024 "$SG" 44 00 00 00 00 00 00 04 00 00)"
     [ ${#b[@]} -gt 8 ] && [ $(((0x${b[0]} << 8) + 0x${b[1]})) -gt 50 ] ||
         { echo "drive densities: ${b[*]:0:24}"; cat "$WORK/raw"; return 1; }
 }
@@ -247,7 +247,7 @@ for t, (first, n) in want.items():
 if elements != n_elem: errors.append(f"header says {n_elem} elements, pages hold {elements}")
 if 2 in seen:
     full = [tag for f, tag in seen[2][1] if f]
-    bcs = env["VTL_BARCODES"].split()
+    bcs = (env["VTL_BARCODES"] + " " + env.get("VTL_WORM_BARCODE", "") + " " + env.get("VTL_CLEANING_BARCODE", "")).split()
     if not full or any(tag not in bcs for tag in full) or any(f and not tag for f, tag in seen[2][1]):
         errors.append(f"slot volume tags {seen[2][1]}, want barcodes from {bcs}")
 if 4 in seen:

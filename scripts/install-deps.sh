@@ -1,5 +1,9 @@
 #!/bin/sh
 # Installs every Debian 12 package the build, the tests and the quick start need.
+# The real-kernel guest (tests/vtl-vm) builds mhvtl for Debian's kernel:
+# gcc-12 (the compiler the kernel headers name), make, zlib1g-dev, libelf1 and
+# libssl3 for kbuild's tools, curl to fetch the pinned mhvtl source when no
+# copy is given; the headers themselves are fetched with apt-get download.
 # Idempotent: packages already present are left alone. Run as root (or via sudo).
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config
@@ -12,6 +16,7 @@ PKGS="build-essential cmake ninja-build pkg-config
  libprotobuf-dev protobuf-compiler
  amanda-common
  qemu-system-x86 busybox-static tgt open-iscsi
+ gcc-12 make zlib1g-dev libelf1 libssl3 curl ca-certificates
  python3
  clang-16 libclang-rt-16-dev"
 missing=""

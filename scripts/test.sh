@@ -3,7 +3,7 @@
 # runs through .ci/run on a clean clone. Installs missing Debian packages first.
 #
 #  1. the normal build (RelWithDebInfo) and the whole suite, including
-#     Debian's ndmjob against ndmpd and the qemu/tgt real-kernel SCSI guest;
+#     Debian's ndmjob against ndmpd and the qemu/mhvtl real-kernel SCSI guest;
 #  2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #     (preset asan), except the guest, which ran the normal binaries in 1;
 #  3. every libFuzzer target for FUZZ_SECONDS (default 10) each.
@@ -13,6 +13,15 @@ set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 JOBS=${JOBS:-$(nproc)}
+
+# The real-kernel guest builds mhvtl from its pinned source
+# (tests/vtl-vm/mhvtl.pin): from the copy kept beside the repository when
+# there is one, else fetched from upstream and checked.  Either way the
+# build is cached per guest kernel.
+if [ -z "${NDMP_VTL_MHVTL_SRC:-}" ] && [ -f ../shared/mhvtl/mhvtl-fc22cc6.tar.gz ]; then
+  NDMP_VTL_MHVTL_SRC=$(cd ../shared/mhvtl && pwd)/mhvtl-fc22cc6.tar.gz
+  export NDMP_VTL_MHVTL_SRC
+fi
 
 echo "== 1/3: build and test (RelWithDebInfo)"
 cmake --preset default

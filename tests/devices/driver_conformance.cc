@@ -9,6 +9,11 @@
 
 namespace ndmp::dev::test {
 
+namespace {
+// tgt corrupts a record read into a buffer under twice its size; set per test.
+bool g_double_read_buffer = false;
+}  // namespace
+
 void DriverConformance::SetUp() {
   rig_ = GetParam().make();
   const std::string why = rig_->setup();
@@ -16,6 +21,7 @@ void DriverConformance::SetUp() {
     std::fprintf(stderr, "\n*** SKIPPED %s driver suite: %s ***\n\n", GetParam().name.c_str(), why.c_str());
     GTEST_SKIP() << why;
   }
+  g_double_read_buffer = rig_->is_tgt();
   drive_ = std::make_unique<TapeDrive>(rig_->tape());
   if (rig_->changer()) changer_ = std::make_unique<MediaChanger>(*rig_->changer());
 }
@@ -64,10 +70,11 @@ void DriverConformance::load_scratch_tape() {
 }
 
 namespace {
-// Reads one record with a buffer comfortably larger than it (2x + slack,
-// to stay clear of tgt's short-read bug in every test but the one about it).
+// Reads one record with a buffer larger than it (on tgt 2x + slack, to stay
+// clear of its short-read bug in every test but the one about it; elsewhere
+// only slack: a real host adapter caps one transfer, mhvtl's at 512 KiB).
 ReadResult read_record(TapeDrive& d, std::vector<uint8_t>& into, size_t expect) {
-  std::vector<uint8_t> buf(std::max<size_t>(2 * expect + 512, 1024));
+  std::vector<uint8_t> buf(std::max<size_t>((g_double_read_buffer ? 2 * expect : expect) + 512, 1024));
   auto r = d.read(buf);
   EXPECT_TRUE(r.ok()) << r.status().to_string();
   if (!r.ok()) return {};
@@ -223,6 +230,9 @@ TEST_P(DriverConformance, SpaceBlocksStopsAtAFilemarkWithResidual) {
   auto sp = drive_->space(SpaceCode::blocks, 5);
   ASSERT_TRUE(sp.ok());
   EXPECT_EQ(sp->stopped, Category::filemark);
+  if (rig_->is_mhvtl() && sp->resid == 6)
+    GTEST_SKIP() << "mhvtl gap: SPACE blocks stopped by a filemark reports INFORMATION = count - start + 1 "
+                    "(6 here; usr/vtlcart.c position_blocks_forw), SSC wants count - blocks spaced (2)";
   EXPECT_EQ(sp->resid, 2);
   EXPECT_EQ(drive_->tracked().file, 2u);
   std::vector<uint8_t> got;
@@ -257,6 +267,10 @@ TEST_P(DriverConformance, SpacingPastTheEndsReportsResidual) {
   ASSERT_TRUE(drive_->space(SpaceCode::blocks, 2).ok());
   auto sp = drive_->space(SpaceCode::blocks, -10);
   ASSERT_TRUE(sp.ok());
+  if (rig_->is_mhvtl() && sp->resid == 0 && !drive_->tracked().at_bot)
+    GTEST_SKIP() << "mhvtl gap: SPACE blocks backward past BOT neither stops at BOT nor reports a residual "
+                    "(usr/vtlcart.c position_blocks_back: its target block is unsigned, so the `< 0` branch "
+                    "never runs)";
   EXPECT_EQ(sp->resid, 8) << "2 records before BOT, 8 not spaced";
   EXPECT_TRUE(drive_->tracked().at_bot);
   sp = drive_->space(SpaceCode::filemarks, 5);
@@ -330,6 +344,16 @@ TEST_P(DriverConformance, FixedBlockModeRoundTrip) {
   auto r = drive_->read(buf);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(r->bytes, buf.size());
+  if (rig_->is_mhvtl() && buf != data) {
+    bool first_block_repeated = true;
+    for (size_t at = 0; at < buf.size(); at += 512)
+      first_block_repeated &= std::equal(buf.begin() + ptrdiff_t(at), buf.begin() + ptrdiff_t(at + 512), data.begin());
+    if (first_block_repeated) {
+      (void)drive_->set_block_size(0);
+      GTEST_SKIP() << "mhvtl gap: a fixed-block WRITE of 8 blocks stored the first block 8 times "
+                      "(usr/ssc.c ssc_write_6 calls writeBlock(cmd, sz) per block without moving the source)";
+    }
+  }
   EXPECT_EQ(buf, data);
   ASSERT_TRUE(drive_->set_block_size(0));
 }
@@ -362,6 +386,9 @@ TEST_P(DriverConformance, ReadPositionAgreesWithTracking) {
   EXPECT_EQ(p->object, 5u);
   EXPECT_EQ(p->file, 1u);
   EXPECT_EQ(p->block, 1u);
+  if (rig_->is_mhvtl()) {
+    EXPECT_TRUE(p->from_device) << "mhvtl implements READ POSITION: the device's answer is used";
+  }
   if (!p->from_device) {
     std::fprintf(stderr, "note: %s READ POSITION not credible%s; the tracked position was used\n",
                  GetParam().name.c_str(), rig_->is_tgt() ? " (tgt bug: always reports 0)" : "");
@@ -423,7 +450,13 @@ TEST_P(DriverConformance, UnloadMakesDriveNotReadyUntilLoad) {
   ASSERT_TRUE(drive_->unload());
   Status s = drive_->test_unit_ready();
   EXPECT_TRUE(s.is(Category::no_medium) || s.is(Category::not_ready)) << s.to_string();
-  ASSERT_TRUE(drive_->load());
+  Status l = drive_->load();
+  if (rig_->is_mhvtl() && !l) {
+    // leave the drive as the robot expects it: the tape goes back by MOVE MEDIUM
+    GTEST_SKIP() << "mhvtl gap: LOAD after LOAD UNLOAD(unload) is refused (" << l.to_string()
+                 << "); a real drive reloads the cartridge still in it, mhvtl waits for the robot";
+  }
+  ASSERT_TRUE(l);
   EXPECT_TRUE(drive_->test_unit_ready());
   EXPECT_TRUE(drive_->tracked().at_bot);
 }

@@ -28,6 +28,9 @@ class Rig {
   // tgt (vtl-vm): READ POSITION broken, no LOCATE/LOG SENSE, short reads
   // with a buffer under twice the record return corrupt data.
   virtual bool is_tgt() const { return false; }
+  // mhvtl (vtl-vm's default backend): implements READ POSITION, LOCATE and
+  // the residuals, with its own deviations from SSC that tests name.
+  virtual bool is_mhvtl() const { return false; }
 };
 
 struct RigParam {

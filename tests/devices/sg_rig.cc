@@ -3,7 +3,8 @@
 // each is used). Without them every test skips and says why, loudly: in that
 // case the SG_IO transport was NOT exercised. Inside the vtl-vm guest:
 //   NDMP_TEST_SG_TAPE=$VTL_DRIVE0_SG NDMP_TEST_SG_CHANGER=$VTL_CHANGER_SG ./devices_sg_tests
-// (VTL_IQN in the environment marks the target as tgt, whose gaps the tests name).
+// (VTL_IQN in the environment marks the target as tgt, VTL_BACKEND=mhvtl as
+// mhvtl: the tests name the gaps of each).
 #include <cstdlib>
 
 #include "devices/sg_transport.h"
@@ -40,7 +41,14 @@ class SgRig final : public Rig {
   }
   Transport& tape() override { return *tape_; }
   Transport* changer() override { return changer_.get(); }
-  bool is_tgt() const override { return std::getenv("VTL_IQN") != nullptr; }
+  bool is_tgt() const override {
+    const char* iqn = std::getenv("VTL_IQN");
+    return iqn && *iqn;
+  }
+  bool is_mhvtl() const override {
+    const char* b = std::getenv("VTL_BACKEND");
+    return b && std::string(b) == "mhvtl";
+  }
 
  private:
   std::unique_ptr<Transport> tape_, changer_;

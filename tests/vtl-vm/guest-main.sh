@@ -2,11 +2,12 @@
 # guest-main.sh - runs inside the guest, chrooted into "host root (9p,
 # read-only) + tmpfs overlay", from the per-run control share /vtl.
 #
-# Builds the tape library (tgt-library.sh), attaches it to this kernel with
-# open-iscsi over 127.0.0.1, waits until the kernel has made /dev/sg*,
-# /dev/nst* and /dev/sch* for it, writes what it found to /run/vtl.env (and
-# /vtl/devices.env for the host), then runs /vtl/cmd.sh with those variables
-# exported.
+# Builds the tape library with the backend config.env names: mhvtl
+# (mhvtl-library.sh: a SCSI host adapter of its own, the default) or tgt
+# (tgt-library.sh, attached to this kernel with open-iscsi over 127.0.0.1);
+# waits until the kernel has made /dev/sg*, /dev/nst* and /dev/sch* for it,
+# writes what it found to /run/vtl.env (and /vtl/devices.env for the host),
+# then runs /vtl/cmd.sh with those variables exported.
 #
 # Protocol with run.sh (all files in /vtl):
 #   cmd-output.log   the command's stdout+stderr; run.sh tails it live.  A
@@ -28,8 +29,9 @@ setup_failed() {
     echo "vtl-vm: guest setup failed: $*" | tee -a "$CTL/setup-failure.log" >> "$OUT"
     {
         echo "--- lsscsi -g"; lsscsi -g 2>&1
-        echo "--- tgtd.log"; tail -n 20 "$CTL/tgtd.log" 2>&1
-        echo "--- iscsi.log"; tail -n 20 "$CTL/iscsi.log" 2>&1
+        for f in "$CTL"/tgtd.log "$CTL"/iscsi.log "$CTL"/vtltape*.log "$CTL"/vtllibrary.log "$CTL"/mktape.log; do
+            [ -e "$f" ] && { echo "--- ${f##*/}"; tail -n 20 "$f" 2>&1; }
+        done
         echo "--- dmesg"; dmesg 2>&1 | tail -n 40
     } >> "$CTL/setup-failure.log"
     echo 125 > "$CTL/rc"
@@ -46,24 +48,26 @@ wait_until() {
 }
 stamp guest_main
 
-. "$CTL/tgt-library.sh"
-VTL_STATE_DIR=/run/vtl-tgt VTL_LOG_DIR=$CTL
+. "$CTL/$VTL_BACKEND-library.sh"
+VTL_STATE_DIR=/run/vtl-$VTL_BACKEND VTL_LOG_DIR=$CTL
 [ -n "$VTL_MEDIA_DIR" ] || VTL_MEDIA_DIR=/var/lib/vtl
-vtl_library_start 2>> "$CTL/setup-failure.log" || setup_failed "building the tgt library"
-stamp tgt_ready
+vtl_library_start 2>> "$CTL/setup-failure.log" || setup_failed "building the $VTL_BACKEND library ($VTL_PERSONALITY)"
+stamp "${VTL_BACKEND}_ready"
 
-mkdir -p /etc/iscsi /run/lock/iscsi /var/lib/iscsi
-echo "InitiatorName=iqn.2025-01.org.ndmpd.test:guest" > /etc/iscsi/initiatorname.iscsi
-# own session: iscsid signals its whole process group when it shuts down,
-# which would otherwise take this script with it
-setsid iscsid -f >> "$CTL/iscsi.log" 2>&1 &
-ISCSID_PID=$!
-# `iscsiadm -m session` answers 21 ("no sessions") once iscsid is listening
-iscsid_up() { iscsiadm -m session > /dev/null 2>&1; local rc=$?; [ $rc -eq 0 ] || [ $rc -eq 21 ]; }
-wait_until 20 iscsid_up || setup_failed "iscsid did not start"
-iscsiadm -m discovery -t sendtargets -p "$VTL_PORTAL" >> "$CTL/iscsi.log" 2>&1 || setup_failed "iSCSI discovery of $VTL_PORTAL"
-iscsiadm -m node -T "$VTL_IQN" -p "$VTL_PORTAL" --login >> "$CTL/iscsi.log" 2>&1 || setup_failed "iSCSI login to $VTL_IQN"
-stamp iscsi_login
+if [ "$VTL_BACKEND" = tgt ]; then
+    mkdir -p /etc/iscsi /run/lock/iscsi /var/lib/iscsi
+    echo "InitiatorName=iqn.2025-01.org.ndmpd.test:guest" > /etc/iscsi/initiatorname.iscsi
+    # own session: iscsid signals its whole process group when it shuts down,
+    # which would otherwise take this script with it
+    setsid iscsid -f >> "$CTL/iscsi.log" 2>&1 &
+    ISCSID_PID=$!
+    # `iscsiadm -m session` answers 21 ("no sessions") once iscsid is listening
+    iscsid_up() { iscsiadm -m session > /dev/null 2>&1; local rc=$?; [ $rc -eq 0 ] || [ $rc -eq 21 ]; }
+    wait_until 20 iscsid_up || setup_failed "iscsid did not start"
+    iscsiadm -m discovery -t sendtargets -p "$VTL_PORTAL" >> "$CTL/iscsi.log" 2>&1 || setup_failed "iSCSI discovery of $VTL_PORTAL"
+    iscsiadm -m node -T "$VTL_IQN" -p "$VTL_PORTAL" --login >> "$CTL/iscsi.log" 2>&1 || setup_failed "iSCSI login to $VTL_IQN"
+    stamp iscsi_login
+fi
 
 shopt -s nullglob
 # The kernel creates nodes asynchronously after login; devtmpfs makes them
@@ -77,20 +81,30 @@ library_visible() {
 }
 wait_until 60 library_visible || setup_failed "the kernel did not create the tape and changer nodes within 60 s"
 
-# Name the nodes by LUN: drive i is LUN i+1 (see tgt-library.sh).
+# Name the nodes in (target, LUN) order: with tgt drive i is LUN i+1 of one
+# target, with mhvtl target i+1 at LUN 0.  Device minors (nst0, sg1) follow
+# whichever registered first, so nothing may assume nst0 is drive 0.
 describe_devices() {
-    local dev hctl lun type sg d nst sch i=0 tapes_sg=""
-    local -a by_lun=()
+    local dev hctl key type sg d nst sch i=0 tapes_sg=""
+    local -a by_addr=()
     for dev in /sys/bus/scsi/devices/*:*:*:*; do
-        hctl=${dev##*/}; lun=${hctl##*:}
-        [[ $lun =~ ^[0-9]+$ ]] && by_lun[$lun]=$hctl
+        hctl=${dev##*/}
+        [[ $hctl =~ ^[0-9]+:[0-9]+:([0-9]+):([0-9]+)$ ]] &&
+            by_addr[$((BASH_REMATCH[1] * 65536 + BASH_REMATCH[2]))]=$hctl
     done
-    echo "VTL_DRIVES=$VTL_DRIVES VTL_SLOTS=$VTL_SLOTS VTL_IE=$VTL_IE VTL_TAPES=$VTL_TAPES"
+    echo "VTL_BACKEND=$VTL_BACKEND VTL_PERSONALITY=$VTL_PERSONALITY"
+    echo "VTL_DRIVES=$VTL_DRIVES VTL_SLOTS=$VTL_SLOTS VTL_IE=$VTL_IE VTL_TAPES=$VTL_TAPES VTL_TAPE_MB=$VTL_TAPE_MB"
+    echo "VTL_SMALL_TAPES=${VTL_SMALL_TAPES:-0} VTL_SMALL_TAPE_MB=${VTL_SMALL_TAPE_MB:-}"
+    echo "VTL_WORM_BARCODE=${VTL_WORM_BARCODE:-} VTL_WORM_SLOT=${VTL_WORM_SLOT:-} VTL_CLEANING_BARCODE=${VTL_CLEANING_BARCODE:-} VTL_CLEANING_SLOT=${VTL_CLEANING_SLOT:-}"
     echo "VTL_PICKER=$VTL_PICKER VTL_IE_FIRST=$VTL_IE_FIRST VTL_DRIVE_FIRST=$VTL_DRIVE_FIRST VTL_SLOT_FIRST=$VTL_SLOT_FIRST"
-    echo "VTL_BARCODES='$VTL_BARCODES' VTL_MEDIA_DIR='$VTL_MEDIA_DIR'"
-    echo "VTL_IQN=$VTL_IQN VTL_PORTAL=$VTL_PORTAL"
-    for lun in "${!by_lun[@]}"; do   # indexed array: ascending LUN order
-        hctl=${by_lun[$lun]}; dev=/sys/bus/scsi/devices/$hctl
+    echo "VTL_BARCODES='$VTL_BARCODES' VTL_MEDIA_DIR='$VTL_MEDIA_DIR' VTL_MEDIA_SUFFIX=$VTL_MEDIA_SUFFIX VTL_DENSITY_CODE=${VTL_DENSITY_CODE:-}"
+    echo "VTL_CHANGER_VENDOR='$VTL_CHANGER_VENDOR' VTL_CHANGER_PRODUCT='$VTL_CHANGER_PRODUCT'"
+    echo "VTL_DRIVE_VENDOR='$VTL_DRIVE_VENDOR' VTL_DRIVE_PRODUCT='$VTL_DRIVE_PRODUCT'"
+    # only tgt sets VTL_IQN: devices_sg_tests reads it as "the target is tgt"
+    [ -z "$VTL_IQN" ] || echo "VTL_IQN=$VTL_IQN VTL_PORTAL=$VTL_PORTAL"
+    [ -z "${MHVTL_BUILD:-}" ] || [ "$VTL_BACKEND" != mhvtl ] || echo "MHVTL_BUILD='$MHVTL_BUILD'"
+    for key in "${!by_addr[@]}"; do   # indexed array: ascending (target, LUN)
+        hctl=${by_addr[$key]}; dev=/sys/bus/scsi/devices/$hctl
         read -r type < "$dev/type"
         sg=; for d in "$dev"/scsi_generic/sg*; do sg=/dev/${d##*/}; done
         case $type in
@@ -120,9 +134,11 @@ rc=$?
 stamp command_done
 echo "$rc" > "$CTL/rc"
 
-# ---- teardown: log out first so tgt sees a clean end (media files stay consistent)
-timeout 10 iscsiadm -m node -T "$VTL_IQN" -p "$VTL_PORTAL" --logout >> "$CTL/iscsi.log" 2>&1
-kill "$ISCSID_PID" 2>/dev/null
+# ---- teardown: with tgt log out first so tgt sees a clean end (media files stay consistent)
+if [ "$VTL_BACKEND" = tgt ]; then
+    timeout 10 iscsiadm -m node -T "$VTL_IQN" -p "$VTL_PORTAL" --logout >> "$CTL/iscsi.log" 2>&1
+    kill "$ISCSID_PID" 2>/dev/null
+fi
 vtl_library_stop
 sync
 stamp teardown_done

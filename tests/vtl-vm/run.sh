@@ -1,20 +1,30 @@
 #!/bin/bash
 # run.sh - run one command inside a throw-away qemu guest that has a real
-# Linux SCSI stack with an emulated tape library attached (issue 8).
+# Linux SCSI stack with an emulated tape library attached (issues 8, 16).
 #
-# Debian's kernel boots under qemu (TCG); tgt emulates a medium changer and
-# tape drives with barcoded tapes; open-iscsi in the guest logs in to it over
-# 127.0.0.1, so the guest kernel's sg, st and ch drivers create /dev/sg*,
-# /dev/nst* and /dev/sch* for them.  The guest sees the host's / read-only
+# Debian's kernel boots under qemu (TCG); mhvtl (default; built here from
+# pinned source for that kernel, mhvtl-build.sh) or tgt (over iSCSI to
+# 127.0.0.1) emulates a medium changer and tape drives with barcoded tapes,
+# so the guest kernel's sg, st and ch drivers create /dev/sg*, /dev/nst* and
+# /dev/sch* for them.  The guest sees the host's / read-only
 # (9p) under a tmpfs overlay, so the repository, any build tree and the
 # host's installed programs run there unchanged, in the current directory.
 #
 # Usage: tests/vtl-vm/run.sh [options] [--] COMMAND [ARG...]
+#   -b, --backend B    mhvtl (default) or tgt
+#   -p, --personality P  mhvtl's library and drive models: stk-ibm (STK L700,
+#                      IBM LTO-6; the default) or hp (HP MSL G3, HP Ultrium 5);
+#                      tgt has stk-ibm only
 #   -d, --drives N     tape drives (default 2)
 #   -s, --slots N      storage slots (default 10)
 #   -t, --tapes N      barcoded data tapes in the first N slots (default 6)
 #       --ie N         import/export elements (default 1)
 #       --tape-mb N    capacity of each tape in MB (default 256; sparse)
+#       --small-tapes N  mhvtl: the last N tapes hold 8 MB instead, so that a
+#                      backup meets the drive's early warning and end of
+#                      medium (default 0)
+#       --special-tapes  mhvtl: a WORM tape and a cleaning cartridge in the two
+#                      slots after the data tapes
 #       --prefix P     barcode prefix, 0-4 of A-Z0-9 (default ND: ND0001L6 ...)
 #   -o, --out DIR      host directory shared writable at /vtl/out in the guest
 #                      (the only place where guest writes survive the run)
@@ -24,12 +34,16 @@
 #       --timeout SEC  limit for the whole guest run (default 600)
 #   -m MB              guest memory (default 1024)
 #   -v, --verbose      also stream the guest console to stderr
-#   -k, --keep         keep the work directory (console, tgtd and iscsi logs)
+#   -k, --keep         keep the work directory (console, daemon logs)
 #   -h, --help
 # Environment: NDMP_VTL_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/ndmpd-vtl),
-#   NDMP_VTL_KERNEL_PKG (kernel package to use), NDMP_VTL_ACCEL=kvm (untried
-#   here: this host's /dev/kvm is PVM and cannot boot a stock kernel),
-#   NDMP_VTL_NO_INSTALL=1 (never run scripts/install-deps.sh).
+#   NDMP_VTL_BACKEND, NDMP_VTL_PERSONALITY (defaults for -b, -p),
+#   NDMP_VTL_MHVTL_SRC (mhvtl tarball or checkout; else the pinned commit is
+#   fetched, see mhvtl-build.sh and mhvtl.pin), NDMP_VTL_MHVTL_UNPINNED=1,
+#   NDMP_VTL_KERNEL_PKG (kernel package to use), NDMP_VTL_ACCEL=kvm (this
+#   host's /dev/kvm is PVM: qemu aborts with -cpu host and a stock kernel
+#   hangs with other models), NDMP_VTL_NO_INSTALL=1 (never run
+#   scripts/install-deps.sh).
 #
 # The command's stdout and stderr arrive on stdout while it runs; its exit
 # status is this script's.  Otherwise: 124 the guest run timed out, 125 the
@@ -41,7 +55,8 @@ set -u -o pipefail
 VTL_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$VTL_HERE/../.." && pwd)
 
-DRIVES=2 SLOTS=10 TAPES=6 IE=1 TAPE_MB=256 PREFIX=ND OUT_DIR='' MEDIA_DIR=''
+BACKEND=${NDMP_VTL_BACKEND:-mhvtl} PERSONALITY=${NDMP_VTL_PERSONALITY:-stk-ibm}
+DRIVES=2 SLOTS=10 TAPES=6 IE=1 TAPE_MB=256 SMALL_TAPES=0 SPECIAL_TAPES=0 PREFIX=ND OUT_DIR='' MEDIA_DIR=''
 TIMEOUT=600 MEM=1024 VERBOSE=0 KEEP=0
 ENVS=()
 
@@ -50,11 +65,15 @@ host_failed() { msg "FAILED (host preparation): $*"; exit 126; }
 
 while [ $# -gt 0 ]; do
     case $1 in
+        -b|--backend) BACKEND=$2; shift 2 ;;
+        -p|--personality) PERSONALITY=$2; shift 2 ;;
         -d|--drives) DRIVES=$2; shift 2 ;;
         -s|--slots) SLOTS=$2; shift 2 ;;
         -t|--tapes) TAPES=$2; shift 2 ;;
         --ie) IE=$2; shift 2 ;;
         --tape-mb) TAPE_MB=$2; shift 2 ;;
+        --small-tapes) SMALL_TAPES=$2; shift 2 ;;
+        --special-tapes) SPECIAL_TAPES=1; shift ;;
         --prefix) PREFIX=$2; shift 2 ;;
         -o|--out) OUT_DIR=$2; shift 2 ;;
         --media-dir) MEDIA_DIR=$2; shift 2 ;;
@@ -74,11 +93,19 @@ done
 # reason that hides this one (no cache under an unset HOME, 9p files the
 # guest cannot read, apt-get refusing to install).
 [ "$(id -u)" = 0 ] || host_failed "run as root: qemu shares the host's / over 9p with its own rights, and missing packages are installed with apt-get"
-for n in "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB" "$TIMEOUT" "$MEM"; do
+for n in "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB" "$SMALL_TAPES" "$TIMEOUT" "$MEM"; do
     [[ $n =~ ^[0-9]+$ ]] || host_failed "not a number: $n"
 done
+case $BACKEND/$PERSONALITY in
+    mhvtl/stk-ibm|mhvtl/hp|tgt/stk-ibm) ;;
+    *) host_failed "backend $BACKEND has no personality $PERSONALITY (mhvtl: stk-ibm, hp; tgt: stk-ibm)" ;;
+esac
 [ "$DRIVES" -ge 1 ] || host_failed "--drives must be at least 1"
 [ "$TAPES" -le "$SLOTS" ] || host_failed "--tapes ($TAPES) exceeds --slots ($SLOTS)"
+[ "$SMALL_TAPES" -le "$TAPES" ] || host_failed "--small-tapes ($SMALL_TAPES) exceeds --tapes ($TAPES)"
+[ "$SMALL_TAPES" = 0 ] || [ "$BACKEND" = mhvtl ] || host_failed "--small-tapes needs the mhvtl backend"
+[ "$SPECIAL_TAPES" = 0 ] || [ "$BACKEND" = mhvtl ] || host_failed "--special-tapes needs the mhvtl backend"
+[ "$SPECIAL_TAPES" = 0 ] || [ $((TAPES + 2)) -le "$SLOTS" ] || host_failed "--special-tapes needs two slots after the $TAPES tapes"
 [[ $PREFIX =~ ^[A-Z0-9]{0,4}$ ]] || host_failed "--prefix takes 0 to 4 of A-Z0-9"
 for kv in ${ENVS[@]+"${ENVS[@]}"}; do
     [[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || host_failed "-e needs VAR=VALUE, got: $kv"
@@ -86,8 +113,11 @@ done
 
 # ---- packages: the project's installer is the one place that names them
 host_tools_missing() {
-    local t
-    for t in qemu-system-x86_64 tgtd tgtadm tgtimg iscsid iscsiadm dpkg-deb apt-get xz; do
+    local t tools=(qemu-system-x86_64 dpkg-deb apt-get xz)
+    if [ "$BACKEND" = tgt ]; then tools+=(tgtd tgtadm tgtimg iscsid iscsiadm)
+    else tools+=(make gcc-12); [ -e /usr/include/zlib.h ] || { echo zlib.h; return 0; }
+    fi
+    for t in "${tools[@]}"; do
         command -v "$t" > /dev/null || { echo "$t"; return 0; }
     done
     [ -x /bin/busybox ] || { echo /bin/busybox; return 0; }
@@ -112,6 +142,11 @@ exec 9> "$CACHE/.lock"
 flock 9 || host_failed "cannot lock $CACHE"
 vtl_kernel_prepare "$CACHE" || host_failed "no kernel for the guest"
 vtl_initramfs_prepare "$CACHE" || host_failed "no initramfs for the guest"
+VTL_MHVTL_BUILD=
+if [ "$BACKEND" = mhvtl ]; then
+    . "$VTL_HERE/mhvtl-build.sh"
+    vtl_mhvtl_prepare "$CACHE" "$VTL_KVER" || host_failed "no mhvtl build for kernel $VTL_KVER"
+fi
 exec 9>&-
 T_PREP=$EPOCHREALTIME
 
@@ -119,10 +154,11 @@ T_PREP=$EPOCHREALTIME
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ndmpd-vtl.XXXXXX") || host_failed "mktemp"
 CTL=$WORK/ctl
 mkdir -p "$CTL"
-cp "$VTL_HERE/guest-main.sh" "$VTL_HERE/tgt-library.sh" "$CTL/"
+cp "$VTL_HERE/guest-main.sh" "$VTL_HERE/$BACKEND-library.sh" "$CTL/"
 {
-    printf 'VTL_DRIVES=%d VTL_SLOTS=%d VTL_TAPES=%d VTL_IE=%d VTL_TAPE_MB=%d\n' \
-        "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB"
+    printf 'VTL_BACKEND=%q VTL_PERSONALITY=%q MHVTL_BUILD=%q\n' "$BACKEND" "$PERSONALITY" "$VTL_MHVTL_BUILD"
+    printf 'VTL_DRIVES=%d VTL_SLOTS=%d VTL_TAPES=%d VTL_IE=%d VTL_TAPE_MB=%d VTL_SMALL_TAPES=%d VTL_SPECIAL_TAPES=%d\n' \
+        "$DRIVES" "$SLOTS" "$TAPES" "$IE" "$TAPE_MB" "$SMALL_TAPES" "$SPECIAL_TAPES"
     printf 'VTL_BARCODE_PREFIX=%q VTL_MEDIA_DIR=%q VTL_CWD=%q\n' "$PREFIX" "$MEDIA_DIR" "$PWD"
 } > "$CTL/config.env"
 {
@@ -194,5 +230,5 @@ fi
 
 # one summary line: where the time went (guest uptimes come from guest-main.sh)
 timings=$(tr '\n' ' ' < "$CTL/timings" 2>/dev/null)
-msg "$(awk -v a="$T0" -v b="$T_PREP" -v c="$T_END" 'BEGIN { printf "prepare %.1fs, qemu %.1fs", b - a, c - b }'); guest uptime: ${timings:-none}; kernel $VTL_KVER; exit $RC"
+msg "$(awk -v a="$T0" -v b="$T_PREP" -v c="$T_END" 'BEGIN { printf "prepare %.1fs, qemu %.1fs", b - a, c - b }'); guest uptime: ${timings:-none}; kernel $VTL_KVER; $BACKEND $PERSONALITY; exit $RC"
 exit "$RC"

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <random>
 
@@ -63,15 +64,24 @@ std::unique_ptr<client::Client> TestServer::login(int version) {
 }
 
 uint16_t free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  // Bound on every address (a child such as ndmjob's test daemon binds
+  // 0.0.0.0) and taken below the kernel's ephemeral range (32768 and up by
+  // default): an ephemeral port can be handed to any outgoing connection of
+  // a test running beside this one between our close() and the child's
+  // bind(), a port outside that range only to another explicit binder.
+  static std::atomic<uint32_t> next{static_cast<uint32_t>(::getpid()) * 7919u};
+  for (int tries = 0; tries < 4096; ++tries) {
+    const uint16_t port = static_cast<uint16_t>(20000 + next.fetch_add(1) % 12000);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    a.sin_port = htons(port);
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (ok) return port;
+  }
+  return 0;
 }
 
 }  // namespace ndmp::test

@@ -86,8 +86,8 @@ struct Config {
   std::chrono::milliseconds login_timeout{30'000};   // login-timeout: accept to successful login
   std::chrono::milliseconds record_timeout{30'000};  // record-timeout: first to last byte of one record
   std::chrono::milliseconds idle_timeout{0};         // idle-timeout: logged in, no job, no request; 0 = off
-  uint32_t max_unauthenticated = 64;                 // max-unauthenticated: connections not logged in, in all
-  uint32_t max_unauthenticated_per_source = 8;       // max-unauthenticated-per-source (IPv4 address, IPv6 /64)
+  uint32_t max_unauthenticated = 256;                // max-unauthenticated: connections not logged in, in all
+  uint32_t max_unauthenticated_per_source = 64;      // max-unauthenticated-per-source (IPv4 address, IPv6 /64)
   uint32_t login_brake_after = 3;                    // login-brake-after: failures before attempts wait
   std::chrono::milliseconds login_brake_step{1'000}; // login-brake-step: wait added per failure beyond that
   std::chrono::milliseconds login_brake_max{5'000};  // login-brake-max: longest wait

@@ -50,8 +50,8 @@ struct Visitor {
 class FrontDoor {
  public:
   struct Limits {
-    uint32_t max_unauthenticated = 64;
-    uint32_t per_source = 8;
+    uint32_t max_unauthenticated = 256;
+    uint32_t per_source = 64;
     uint32_t max_sessions = 1024;
   };
   struct Admission {

@@ -69,7 +69,8 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
     ctx.brake.leave(source, ticket);
     const auto left = std::chrono::ceil<std::chrono::seconds>(turn.until - Clock::now()).count();
     log::warn("{}: login refused without checking the password: too many failed logins from {} "
-              "(login-lockout-after); refused for {} s more", s.tag(), source, left);
+              "(login-lockout-after); refused for {} s more; closing the connection", s.tag(), source, left);
+    s.request_close();  // after this reply, as a new connection from there would be
     return error_reply(Error::not_authorized);
   }
   if (turn.verdict != LoginBrake::Verdict::go) {

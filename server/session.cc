@@ -241,6 +241,11 @@ void Session::run() {
       }
       if (status == xdr::RecordReader::Status::complete) {
         std::vector<uint8_t> record = reader.take();
+        // Before login a reply the peer does not read may not outlast the
+        // login deadline either.
+        if (!authenticated_)
+          set_send_timeout(fd_, std::max(std::chrono::ceil<std::chrono::milliseconds>(login_deadline_ - Clock::now()),
+                                         std::chrono::milliseconds{1}));
         if (!handle_record(record)) closing_ = true;
         record_started = Clock::now();  // the next record, if bytes of it follow
         last_activity = record_started;

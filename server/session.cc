@@ -30,13 +30,9 @@ constexpr unsigned kMaxConsecutiveBad = 8;
 constexpr size_t kPreLoginReadBuffer = 4 * 1024;
 constexpr size_t kReadBuffer = 64 * 1024;
 
-// A blocked send() gives up after `t` (0 = never).
-void set_send_timeout(int fd, std::chrono::milliseconds t) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(t.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((t.count() % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
+// Replies a peer that has not logged in may leave unread before it is
+// closed: far more than a DMA's login exchange (a few hundred bytes).
+constexpr size_t kPreLoginUnsentCap = 16 * 1024;
 
 }  // namespace
 
@@ -76,6 +72,10 @@ Session::Session(ServerContext& ctx, int fd, std::string peer, uint64_t id)
 Session::~Session() {
   holder_->end();
   release_everything();
+  // A connection the front door closed, or one that missed a deadline or
+  // overflowed before login, is owed nothing: its socket is shut so the
+  // outbox ends at once instead of waiting on a peer that does not read.
+  if (abandon_output_ || (visitor_ && visitor_->cancelled && !authenticated_)) ::shutdown(fd_, SHUT_RDWR);
   outbox_.finish();  // the last reply and posts leave before the socket closes
   // Leave the front door before the descriptor is closed: the door may shut
   // a waiting connection's socket, and must never reach a reused number.
@@ -134,9 +134,6 @@ void Session::run() {
   const auto& cfg = ctx_.config;
   const Clock::time_point accepted = Clock::now();
   login_deadline_ = accepted + cfg.login_timeout;
-  // Until login a reply that cannot be sent (the peer does not read) may not
-  // outlast the login deadline either.
-  set_send_timeout(fd_, cfg.login_timeout);
   log::info("{}: connected", tag());
   {
     msg::NotifyConnectionStatusPost hello;
@@ -197,6 +194,9 @@ void Session::run() {
           case Why::none:
             break;
         }
+        // A peer past its deadline gets nothing more: what is queued for it
+        // is dropped at once rather than drained (Outbox::kDrainAtEnd).
+        abandon_output_ = true;
         break;
       }
       timeout_ms = static_cast<int>(
@@ -236,17 +236,19 @@ void Session::run() {
         else
           log::error("{}: message larger than the {} byte limit before login; closing this connection", tag(),
                      reader.max_record());
+        abandon_output_ = !authenticated_;
         closing_ = true;
         break;
       }
       if (status == xdr::RecordReader::Status::complete) {
         std::vector<uint8_t> record = reader.take();
-        // Before login a reply the peer does not read may not outlast the
-        // login deadline either.
-        if (!authenticated_)
-          set_send_timeout(fd_, std::max(std::chrono::ceil<std::chrono::milliseconds>(login_deadline_ - Clock::now()),
-                                         std::chrono::milliseconds{1}));
         if (!handle_record(record)) closing_ = true;
+        if (!authenticated_ && !closing_ && outbox_.queued_bytes() > kPreLoginUnsentCap) {
+          log::warn("{}: sends requests but does not read the replies ({} bytes unsent) before login; "
+                    "closing the connection", tag(), outbox_.queued_bytes());
+          abandon_output_ = true;
+          closing_ = true;
+        }
         record_started = Clock::now();  // the next record, if bytes of it follow
         last_activity = record_started;
         // Records after the login may be large: raise the cap before feeding
@@ -254,7 +256,6 @@ void Session::run() {
         // which points into it, is used up).
         if (authenticated_ && !raised) {
           reader.set_limits(cfg.max_record_bytes());
-          set_send_timeout(fd_, std::chrono::milliseconds{0});
           raised = true;
         }
       }
@@ -268,7 +269,7 @@ bool Session::has_work() {
   if (devices_->any_open()) return true;
   std::lock_guard lock(jobs_->mu);
   return jobs_->data_worker.joinable() || jobs_->mover_worker.joinable() || jobs_->data_listener ||
-         jobs_->mover_listener || jobs_->data_acceptor.joinable() || jobs_->mover_acceptor.joinable();
+         jobs_->mover_listener || jobs_->data_acceptor.joinable();
 }
 
 std::string Session::source() const {

@@ -122,6 +122,7 @@ class Session {
   std::optional<Challenge> challenge_;
   unsigned consecutive_bad_ = 0;
   std::shared_ptr<Visitor> visitor_;
+  bool abandon_output_ = false;  // ended by a deadline or an overflow: drop what is unsent
   std::chrono::steady_clock::time_point login_deadline_ = std::chrono::steady_clock::time_point::max();
 
   // Written by the session thread only before the first message that uses

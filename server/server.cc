@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <mutex>
 #include <set>
+#include <system_error>
 
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/string_generator.hpp>
@@ -283,14 +284,25 @@ void Server::admit(int fd, const sockaddr_storage& ss) {
   // devices, and never on each other. Threads are bounded: max-sessions
   // logged in plus max-unauthenticated at the door.
   auto body = [this, fd, peer = std::move(peer), id, v = adm.visitor]() mutable {
-    {
-      auto s = std::make_unique<Session>(*ctx_, fd, peer, id);
+    std::unique_ptr<Session> s;
+    try {
+      s = std::make_unique<Session>(*ctx_, fd, peer, id);  // starts the session's sender thread
+    } catch (const std::system_error& e) {
+      log::error("cannot start a session for the connection from {}: {}; closing it", peer, e.what());
+    }
+    if (s) {
       s->set_visitor(v);
       s->run();
-      {
-        std::lock_guard lock(sessions_mutex_);
-        session_fds_.erase(fd);  // before the descriptor closes, so stop() never shuts a reused one
-      }
+    }
+    {
+      std::lock_guard lock(sessions_mutex_);
+      session_fds_.erase(fd);  // before the descriptor closes, so stop() never shuts a reused one
+    }
+    if (s) {
+      s.reset();  // leaves the front door, then closes the descriptor
+    } else {
+      ctx_->front_door.leave(*v);
+      ::close(fd);
     }
     --ctx_->live_sessions;
     --running_sessions_;

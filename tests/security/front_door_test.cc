@@ -42,21 +42,23 @@ void need_descriptors(rlim_t need) {
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &rl), 0);
 }
 
-// From /proc/net/tcp, over the sockets whose local port is `port`: the sum
-// of the rx_queue column, either of the server's connections (bytes it has
-// not read yet) or of its listening socket (connections it has not accepted yet).
+// From /proc/net/tcp, over the server's sockets (local address 127.0.0.1,
+// local port `port`; a test client bound to another loopback address may
+// have the same port number, so the address counts too): the sum of the
+// rx_queue column, either of its connections (bytes it has not read yet) or
+// of its listening socket (connections it has not accepted yet).
 size_t queued_at(uint16_t port, bool listening) {
   std::ifstream f("/proc/self/net/tcp");
   std::string line;
   std::getline(f, line);  // header
   size_t queued = 0;
-  char want[8];
-  std::snprintf(want, sizeof want, ":%04X", port);
+  char want[32];
+  std::snprintf(want, sizeof want, "0100007F:%04X", port);  // 127.0.0.1, as the kernel prints it
   while (std::getline(f, line)) {
     std::istringstream in(line);
     std::string sl, local, remote, st, queues;
     in >> sl >> local >> remote >> st >> queues;
-    if (local.size() < 5 || local.compare(local.size() - 5, 5, want) != 0) continue;
+    if (local != want) continue;
     if ((st == "0A") != listening) continue;  // 0A = LISTEN
     auto colon = queues.find(':');
     if (colon != std::string::npos) queued += std::stoul(queues.substr(colon + 1), nullptr, 16);

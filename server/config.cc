@@ -177,10 +177,33 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
        "what a restore may also create: comma list of devices, setid, trusted-xattrs, security-xattrs, flags; "
        "all or none (default none)");
 
+
+  // --- Front door (issue 15): login deadline, record deadline, idle limit,
+  // caps before login, login brake. Seconds in the file (brake: milliseconds).
+  unsigned fd_login_s = static_cast<unsigned>(c.login_timeout.count() / 1000);
+  unsigned fd_record_s = static_cast<unsigned>(c.record_timeout.count() / 1000);
+  unsigned fd_idle_s = static_cast<unsigned>(c.idle_timeout.count() / 1000);
+  unsigned fd_step_ms = static_cast<unsigned>(c.login_brake_step.count());
+  unsigned fd_max_ms = static_cast<unsigned>(c.login_brake_max.count());
+  unsigned fd_lockout_s = static_cast<unsigned>(c.login_lockout.count() / 1000);
+  po::options_description front("Front door: before and around login (also valid in the configuration file)");
+  front.add_options()
+      ("login-timeout", po::value(&fd_login_s), "seconds a connection has to log in (default 30)")
+      ("record-timeout", po::value(&fd_record_s), "seconds a message has to arrive whole once begun (default 30)")
+      ("idle-timeout", po::value(&fd_idle_s), "seconds a logged-in session without job or request is kept; 0 = forever (default 0)")
+      ("max-unauthenticated", po::value(&c.max_unauthenticated), "most connections not yet logged in (default 256)")
+      ("max-unauthenticated-per-source", po::value(&c.max_unauthenticated_per_source), "most connections not yet logged in from one IPv4 address or IPv6 /64 (default 64)")
+      ("login-brake-after", po::value(&c.login_brake_after), "failed logins from one source before its attempts wait (default 3)")
+      ("login-brake-step", po::value(&fd_step_ms), "milliseconds of wait added per further failure (default 1000)")
+      ("login-brake-max", po::value(&fd_max_ms), "longest wait of one attempt in milliseconds (default 5000)")
+      ("login-lockout-after", po::value(&c.login_lockout_after), "failed logins from one source before it is refused; 0 = never (default 20)")
+      ("login-lockout", po::value(&fd_lockout_s), "seconds a source is refused after that (default 600)");
+  // --- end of front door
+
   po::options_description cli;
-  cli.add(general).add(server).add(restore).add(cm);
+  cli.add(general).add(server).add(restore).add(front).add(cm);
   po::options_description file_opts;
-  file_opts.add(server).add(restore).add(cm);
+  file_opts.add(server).add(restore).add(front).add(cm);
 
   po::variables_map vm;
   try {
@@ -245,6 +268,27 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
     std::cerr << "ndmpd: restore-privileges: " << why << "\n";
     return ParseOutcome::exit_error;
   }
+  // --- Front door
+  c.login_timeout = std::chrono::seconds(fd_login_s);
+  c.record_timeout = std::chrono::seconds(fd_record_s);
+  c.idle_timeout = std::chrono::seconds(fd_idle_s);
+  c.login_brake_step = std::chrono::milliseconds(fd_step_ms);
+  c.login_brake_max = std::chrono::milliseconds(fd_max_ms);
+  c.login_lockout = std::chrono::seconds(fd_lockout_s);
+  if (fd_login_s == 0 || fd_record_s == 0) {
+    std::cerr << "ndmpd: login-timeout and record-timeout must be at least 1 second\n";
+    return ParseOutcome::exit_error;
+  }
+  if (c.max_unauthenticated == 0 || c.max_unauthenticated_per_source == 0 ||
+      c.max_unauthenticated_per_source > c.max_unauthenticated) {
+    std::cerr << "ndmpd: need 0 < max-unauthenticated-per-source <= max-unauthenticated\n";
+    return ParseOutcome::exit_error;
+  }
+  if (c.login_brake_max < c.login_brake_step || (c.login_lockout_after != 0 && c.login_lockout_after <= c.login_brake_after)) {
+    std::cerr << "ndmpd: need login-brake-step <= login-brake-max and login-brake-after < login-lockout-after\n";
+    return ParseOutcome::exit_error;
+  }
+  // --- end of front door
   c.cm_progress_interval = std::chrono::seconds(cm_progress_s);
   c.cm_space_timeout = std::chrono::milliseconds(cm_space_ms);
   c.cm_reconnect_min = std::chrono::milliseconds(cm_reconnect_min_ms);

@@ -80,6 +80,24 @@ struct Config {
   std::chrono::milliseconds cm_reconnect_min{500};
   std::chrono::milliseconds cm_reconnect_max{30'000};
 
+  // --- Front door (issue 15): deadlines and caps before login, login brake.
+  // Keys as in ndmpd.conf(5) "FRONT DOOR"; durations are seconds in the file
+  // except the brake's, which are milliseconds.
+  std::chrono::milliseconds login_timeout{30'000};   // login-timeout: accept to successful login
+  std::chrono::milliseconds record_timeout{30'000};  // record-timeout: first to last byte of one record
+  std::chrono::milliseconds idle_timeout{0};         // idle-timeout: logged in, no job, no request; 0 = off
+  uint32_t max_unauthenticated = 256;                // max-unauthenticated: connections not logged in, in all
+  uint32_t max_unauthenticated_per_source = 64;      // max-unauthenticated-per-source (IPv4 address, IPv6 /64)
+  uint32_t login_brake_after = 3;                    // login-brake-after: failures before attempts wait
+  std::chrono::milliseconds login_brake_step{1'000}; // login-brake-step: wait added per failure beyond that
+  std::chrono::milliseconds login_brake_max{5'000};  // login-brake-max: longest wait
+  uint32_t login_lockout_after = 20;                 // login-lockout-after: failures before refusing the source; 0 = never
+  std::chrono::milliseconds login_lockout{600'000};  // login-lockout: how long a source is refused
+  // Largest record before login: CONNECT_OPEN, CONNECT_CLIENT_AUTH (user and
+  // password strings), CONFIG_GET_AUTH_ATTR and the like are far smaller.
+  static constexpr size_t kPreLoginMaxRecord = 4096;
+  // --- end of front door
+
   // Largest XDR record a DMA may send: the biggest TAPE_WRITE or EXECUTE_CDB
   // payload we advertise, plus room for the header and the rest of the body.
   size_t max_record_bytes() const { return size_t{max_tape_record} + 64 * 1024; }

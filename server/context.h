@@ -1,4 +1,4 @@
-// What every session shares: configuration, users, the failure brake, the
+// What every session shares: configuration, users, the login brake, the front door, the
 // device registry and the job event sink. Built once by the composition root
 // (server.cc) and outliving every session.
 #pragma once
@@ -11,6 +11,7 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/exports.h"
+#include "server/front_door.h"
 #include "devices/emulated/library.h"
 #include "devices/inventory.h"
 #include "server/job_events.h"
@@ -29,7 +30,8 @@ struct ServerContext {
   Config config;
   Exports exports;  // config.exports, opened by descriptor at start
   UserTable users;
-  FailureBrake brake;
+  LoginBrake brake;          // per source; configured from config by Server::start
+  FrontDoor front_door;      // connections before and after login (front_door.h)
   HostIdentity host;
   // The only devices a DMA can open: the emulated library's and (when
   // enabled) those discovered in sysfs. Opening is exclusive across sessions.

@@ -50,6 +50,11 @@ void Outbox::finish() {
   if (sender_.joinable()) sender_.join();
 }
 
+size_t Outbox::queued_bytes() {
+  std::lock_guard lock(mu_);
+  return queued_bytes_;
+}
+
 void Outbox::send_loop() {
   std::unique_lock lock(mu_);
   for (;;) {

@@ -50,6 +50,10 @@ class Outbox {
   // then ends the sender thread. The caller closes the socket afterwards.
   void finish();
 
+  // Bytes queued and not yet handed to the socket (the front door closes a
+  // connection that has not logged in and lets its replies pile up).
+  size_t queued_bytes();
+
  private:
   void send_loop();
   bool write_record(const std::vector<uint8_t>& rec);

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <mutex>
 #include <set>
+#include <system_error>
 
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/string_generator.hpp>
@@ -183,6 +185,24 @@ std::string Server::start() {
     ctx_->jobs = job_events_.get();
   }
 
+  // --- Front door (issue 15)
+  ctx_->front_door.configure({cfg.max_unauthenticated, cfg.max_unauthenticated_per_source, cfg.max_sessions});
+  ctx_->brake.configure({cfg.login_brake_after, cfg.login_brake_step, cfg.login_brake_max, cfg.login_lockout_after,
+                         cfg.login_lockout});
+  {
+    // Every connection is a descriptor: make room for all the sessions and
+    // connections the configuration allows, as far as the hard limit lets.
+    const rlim_t want = rlim_t{cfg.max_sessions} + cfg.max_unauthenticated + 256;
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+      rl.rlim_cur = std::min(want, rl.rlim_max);
+      ::setrlimit(RLIMIT_NOFILE, &rl);
+      if (rl.rlim_cur < want)
+        log::warn("open file limit is {} (hard limit); max-sessions {} and max-unauthenticated {} need about {}",
+                  rl.rlim_cur, cfg.max_sessions, cfg.max_unauthenticated, want);
+    }
+  }
+  // --- end of front door
   if (::pipe2(wake_pipe_, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
   for (const auto& a : cfg.listen) {
     std::string err;
@@ -212,41 +232,100 @@ void Server::serve() {
       sockaddr_storage ss{};
       socklen_t len = sizeof ss;
       int fd = ::accept4(pfds[i].fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
-      if (fd < 0) continue;
-      std::string peer = address_text(ss);
-      if (ctx_->live_sessions.load() >= ctx_->config.max_sessions) {
-        log::warn("refused connection from {}: {} sessions already open (max-sessions)", peer,
-                  ctx_->config.max_sessions);
-        ::close(fd);
+      if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // The connection stays in the backlog; polling the listen socket
+          // again at once would spin. Pause accepting for a moment (a real
+          // timeout: descriptors come back as sessions end).
+          log::error("cannot accept a connection: {}; pausing accepts for 100 ms (raise 'ulimit -n'?)",
+                     std::strerror(errno));
+          pollfd w{wake_pipe_[0], POLLIN, 0};
+          ::poll(&w, 1, 100);
+        }
         continue;
       }
-      int one = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      uint64_t id = ctx_->next_session_id++;
-      ++running_sessions_;
-      ++ctx_->live_sessions;
-      {
-        std::lock_guard lock(sessions_mutex_);
-        session_fds_.insert(fd);
-      }
-      // One thread per DMA connection: sessions block on their own socket and
-      // devices, and never on each other. Idle sessions cost a parked thread.
-      std::thread([this, fd, peer = std::move(peer), id] {
-        {
-          Session s(*ctx_, fd, peer, id);
-          s.run();
-          std::lock_guard lock(sessions_mutex_);
-          session_fds_.erase(fd);
-        }
-        --ctx_->live_sessions;
-        --running_sessions_;
-      }).detach();
+      admit(fd, ss);
     }
+  }
+}
+
+void Server::admit(int fd, const sockaddr_storage& ss) {
+  std::string peer = address_text(ss);
+  const std::string source = source_key(ss);
+  if (ctx_->brake.locked_out(source, LoginBrake::Clock::now())) {
+    // Said once per lockout window would be nicer; one line per refused
+    // connection is what the operator can count.
+    log::warn("refused connection from {}: too many failed logins from {} (login-lockout)", peer, source);
+    ::close(fd);
+    return;
+  }
+  const uint64_t id = ctx_->next_session_id++;
+  auto adm = ctx_->front_door.admit(id, source, fd);
+  if (adm.evicted) {
+    log::info("session {} (from {}) closed before login to make room for a connection from {} "
+              "(max-unauthenticated {}, max-unauthenticated-per-source {})",
+              adm.evicted_id, adm.evicted_source, source, ctx_->config.max_unauthenticated,
+              ctx_->config.max_unauthenticated_per_source);
+    ctx_->brake.wake_all();  // if it was waiting at the login brake
+  }
+  if (!adm.visitor) {
+    ::close(fd);
+    return;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ++running_sessions_;
+  ++ctx_->live_sessions;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    session_fds_.insert(fd);
+  }
+  // One thread per DMA connection: sessions block on their own socket and
+  // devices, and never on each other. Threads are bounded: max-sessions
+  // logged in plus max-unauthenticated at the door.
+  auto body = [this, fd, peer = std::move(peer), id, v = adm.visitor]() mutable {
+    std::unique_ptr<Session> s;
+    try {
+      s = std::make_unique<Session>(*ctx_, fd, peer, id);  // starts the session's sender thread
+    } catch (const std::system_error& e) {
+      log::error("cannot start a session for the connection from {}: {}; closing it", peer, e.what());
+    }
+    if (s) {
+      s->set_visitor(v);
+      s->run();
+    }
+    {
+      std::lock_guard lock(sessions_mutex_);
+      session_fds_.erase(fd);  // before the descriptor closes, so stop() never shuts a reused one
+    }
+    if (s) {
+      s.reset();  // leaves the front door, then closes the descriptor
+    } else {
+      ctx_->front_door.leave(*v);
+      ::close(fd);
+    }
+    --ctx_->live_sessions;
+    --running_sessions_;
+  };
+  try {
+    std::thread(std::move(body)).detach();
+  } catch (const std::system_error& e) {
+    log::error("cannot start a thread for the connection from {}: {}; closing it", address_text(ss), e.what());
+    {
+      std::lock_guard lock(sessions_mutex_);
+      session_fds_.erase(fd);
+    }
+    ctx_->front_door.leave(*adm.visitor);
+    ::close(fd);
+    --ctx_->live_sessions;
+    --running_sessions_;
   }
 }
 
 void Server::stop() {
   if (stopping_.exchange(true)) return;
+  ctx_->front_door.cancel_all();
+  ctx_->brake.wake_all();
   if (wake_pipe_[1] >= 0) {
     char c = 1;
     [[maybe_unused]] auto w = ::write(wake_pipe_[1], &c, 1);

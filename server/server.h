@@ -4,6 +4,8 @@
 // main() and the tests build the server the same way, through this class.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -49,6 +51,9 @@ class Server {
   JobEventQueue* job_events() { return job_events_.get(); }
 
  private:
+  // Front door for one accepted connection: lockout, admission, its thread.
+  void admit(int fd, const sockaddr_storage& peer);
+
   std::unique_ptr<ServerContext> ctx_;
   // Declared after ctx_, so destroyed before it; ctx_->jobs points here.
   std::unique_ptr<cm::Bridge> bridge_;

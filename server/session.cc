@@ -2,9 +2,12 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <thread>
@@ -22,6 +25,14 @@ namespace {
 
 // After this many undecodable records in a row the peer is not speaking NDMP.
 constexpr unsigned kMaxConsecutiveBad = 8;
+// Socket read buffers: small before login (a connection that has not logged
+// in must cost little), large after (TAPE_WRITE records).
+constexpr size_t kPreLoginReadBuffer = 4 * 1024;
+constexpr size_t kReadBuffer = 64 * 1024;
+
+// Replies a peer that has not logged in may leave unread before it is
+// closed: far more than a DMA's login exchange (a few hundred bytes).
+constexpr size_t kPreLoginUnsentCap = 16 * 1024;
 
 }  // namespace
 
@@ -61,7 +72,14 @@ Session::Session(ServerContext& ctx, int fd, std::string peer, uint64_t id)
 Session::~Session() {
   holder_->end();
   release_everything();
+  // A connection the front door closed, or one that missed a deadline or
+  // overflowed before login, is owed nothing: its socket is shut so the
+  // outbox ends at once instead of waiting on a peer that does not read.
+  if (abandon_output_ || (visitor_ && visitor_->cancelled && !authenticated_)) ::shutdown(fd_, SHUT_RDWR);
   outbox_.finish();  // the last reply and posts leave before the socket closes
+  // Leave the front door before the descriptor is closed: the door may shut
+  // a waiting connection's socket, and must never reach a reused number.
+  if (visitor_) ctx_.front_door.leave(*visitor_);
   ::close(fd_);
 }
 
@@ -112,6 +130,10 @@ void Session::flush_queued_posts() {
 }
 
 void Session::run() {
+  using Clock = std::chrono::steady_clock;
+  const auto& cfg = ctx_.config;
+  const Clock::time_point accepted = Clock::now();
+  login_deadline_ = accepted + cfg.login_timeout;
   log::info("{}: connected", tag());
   {
     msg::NotifyConnectionStatusPost hello;
@@ -122,37 +144,137 @@ void Session::run() {
       return;
     }
   }
-  xdr::RecordReader reader(ctx_.config.max_record_bytes());
-  std::vector<uint8_t> buf(64 * 1024);
+  // Before login: small records and a small read buffer, so a connection
+  // that has not logged in costs a few KiB (SECURITY.md states the bound).
+  xdr::RecordReader reader(Config::kPreLoginMaxRecord);
+  std::vector<uint8_t> buf(kPreLoginReadBuffer);
+  bool raised = false;
+  Clock::time_point record_started = accepted;
+  Clock::time_point last_activity = accepted;
   while (!closing_) {
+    if (raised && buf.size() != kReadBuffer) buf.resize(kReadBuffer);
+    // The nearest deadline, and what it is for.
+    Clock::time_point now = Clock::now();
+    Clock::time_point deadline = Clock::time_point::max();
+    enum class Why { none, login, record, idle } why = Why::none;
+    if (!authenticated_) {
+      deadline = login_deadline_;
+      why = Why::login;
+    }
+    if (!reader.idle() && record_started + cfg.record_timeout < deadline) {
+      deadline = record_started + cfg.record_timeout;
+      why = Why::record;
+    }
+    if (authenticated_ && cfg.idle_timeout.count() > 0 && reader.idle()) {
+      // A job's end does not wake this thread: while there is work, look
+      // again after idle-timeout; the session is closed between one and two
+      // idle-timeouts after its last request or job.
+      if (has_work()) last_activity = now;
+      if (last_activity + cfg.idle_timeout < deadline) {
+        deadline = last_activity + cfg.idle_timeout;
+        why = Why::idle;
+      }
+    }
+    int timeout_ms = -1;
+    if (why != Why::none) {
+      if (now >= deadline) {
+        switch (why) {
+          case Why::login:
+            log::warn("{}: did not log in within {} s (login-timeout); closing the connection", tag(),
+                      cfg.login_timeout.count() / 1000.0);
+            break;
+          case Why::record:
+            log::warn("{}: a message took more than {} s to arrive (record-timeout); closing the connection",
+                      tag(), cfg.record_timeout.count() / 1000.0);
+            break;
+          case Why::idle:
+            log::info("{}: no request and no job for {} s (idle-timeout); closing the connection", tag(),
+                      cfg.idle_timeout.count() / 1000.0);
+            break;
+          case Why::none:
+            break;
+        }
+        // A peer past its deadline gets nothing more: what is queued for it
+        // is dropped at once rather than drained (Outbox::kDrainAtEnd).
+        abandon_output_ = true;
+        break;
+      }
+      timeout_ms = static_cast<int>(
+          std::min<int64_t>(std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count(), 60'000));
+    }
+    pollfd p{fd_, POLLIN, 0};
+    int r = ::poll(&p, 1, timeout_ms);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      log::error("{}: poll: {}", tag(), std::strerror(errno));
+      break;
+    }
+    if (r == 0) continue;  // a deadline: judged at the top of the loop
     ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) {
-      if (!reader.idle())
+      if (visitor_ && visitor_->cancelled && !authenticated_)
+        log::info("{}: closed to make room for a newer connection (max-unauthenticated)", tag());
+      else if (!reader.idle())
         log::warn("{}: connection closed in the middle of a message (truncated record)", tag());
       else
         log::info("{}: connection closed by the DMA", tag());
       break;
     }
+    now = Clock::now();
+    last_activity = now;
+    if (reader.idle()) record_started = now;
     std::span<const uint8_t> data(buf.data(), static_cast<size_t>(n));
     while (!data.empty() && !closing_) {
       size_t consumed = 0;
       auto status = reader.feed(data, consumed);
       data = data.subspan(consumed);
       if (status == xdr::RecordReader::Status::too_large) {
-        log::error("{}: message larger than the {} byte limit; closing this connection", tag(),
-                   ctx_.config.max_record_bytes());
+        if (authenticated_)
+          log::error("{}: message larger than the {} byte limit; closing this connection", tag(),
+                     reader.max_record());
+        else
+          log::error("{}: message larger than the {} byte limit before login; closing this connection", tag(),
+                     reader.max_record());
+        abandon_output_ = !authenticated_;
         closing_ = true;
         break;
       }
       if (status == xdr::RecordReader::Status::complete) {
         std::vector<uint8_t> record = reader.take();
         if (!handle_record(record)) closing_ = true;
+        if (!authenticated_ && !closing_ && outbox_.queued_bytes() > kPreLoginUnsentCap) {
+          log::warn("{}: sends requests but does not read the replies ({} bytes unsent) before login; "
+                    "closing the connection", tag(), outbox_.queued_bytes());
+          abandon_output_ = true;
+          closing_ = true;
+        }
+        record_started = Clock::now();  // the next record, if bytes of it follow
+        last_activity = record_started;
+        // Records after the login may be large: raise the cap before feeding
+        // more (the read buffer grows at the top of the loop, once `data`,
+        // which points into it, is used up).
+        if (authenticated_ && !raised) {
+          reader.set_limits(cfg.max_record_bytes());
+          raised = true;
+        }
       }
     }
   }
   holder_->end();
   log::info("{}: session ended", tag());
+}
+
+bool Session::has_work() {
+  if (devices_->any_open()) return true;
+  std::lock_guard lock(jobs_->mu);
+  return jobs_->data_worker.joinable() || jobs_->mover_worker.joinable() || jobs_->data_listener ||
+         jobs_->mover_listener || jobs_->data_acceptor.joinable();
+}
+
+std::string Session::source() const {
+  if (visitor_) return visitor_->source;
+  return peer_host_;
 }
 
 bool Session::handle_record(std::span<const uint8_t> record) {

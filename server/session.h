@@ -1,7 +1,11 @@
 // One DMA control connection.
 //
-//   DMA ──TCP──> Session::run()  (one thread per connection; blocking reads)
-//                   │ RecordReader: bytes → whole XDR records (size-capped)
+//   DMA ──TCP──> Session::run()  (one thread per connection; poll with a deadline, then read)
+//                   │ RecordReader: bytes → whole XDR records (size-capped:
+//                   │   Config::kPreLoginMaxRecord until login, max_record_bytes() after)
+//                   │ deadlines: login-timeout from accept until login, record-timeout
+//                   │   from a record's first byte to its last, idle-timeout (when set)
+//                   │   while logged in with no job, no open device and no request
 //                   │ xdr::decode(version) → header + typed body
 //                   │ find_handler(code): version check, access check
 //                   │ handler(Session&, request) → Reply
@@ -16,6 +20,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -25,6 +30,7 @@
 
 #include "server/auth.h"
 #include "server/dispatch.h"
+#include "server/front_door.h"
 #include "server/outbox.h"
 #include "xdr/codec.h"
 
@@ -66,6 +72,13 @@ class Session {
   uint64_t id() const { return id_; }
   std::optional<Challenge>& md5_challenge() { return challenge_; }
   void request_close() { closing_ = true; }
+  // Front door (front_door.h): this connection's admission, set by the
+  // accept loop before run(); null only in tests that build a Session alone.
+  void set_visitor(std::shared_ptr<Visitor> v) { visitor_ = std::move(v); }
+  Visitor* visitor() { return visitor_.get(); }
+  // The login brake's key: the source address (IPv4) or /64 (IPv6).
+  std::string source() const;
+  std::chrono::steady_clock::time_point login_deadline() const { return login_deadline_; }
   // v4 extension negotiation (facts 6.14)
   bool ext_list_got = false;
   bool ext_list_set = false;
@@ -90,6 +103,8 @@ class Session {
 
  private:
   bool handle_record(std::span<const uint8_t> record);
+  // A job, a listening data connection or an open device: not idle.
+  bool has_work();
   bool send(xdr::Header h, const msg::Body* body, Outbox::Kind kind = Outbox::Kind::urgent);
   void flush_queued_posts();
   void release_everything();
@@ -106,6 +121,9 @@ class Session {
   std::string user_;
   std::optional<Challenge> challenge_;
   unsigned consecutive_bad_ = 0;
+  std::shared_ptr<Visitor> visitor_;
+  bool abandon_output_ = false;  // ended by a deadline or an overflow: drop what is unsent
+  std::chrono::steady_clock::time_point login_deadline_ = std::chrono::steady_clock::time_point::max();
 
   // Written by the session thread only before the first message that uses
   // it (CONNECT_OPEN); read by pushers, which run after that.

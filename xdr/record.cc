@@ -12,6 +12,13 @@ bool RecordReader::idle() const {
   return !complete_ && !too_large_ && marker_have_ == 0 && !in_fragment_ && fragments_ == 0;
 }
 
+bool RecordReader::set_limits(size_t max_record, size_t max_fragments) {
+  if (!idle()) return false;
+  max_record_ = max_record;
+  max_fragments_ = max_fragments != 0 ? max_fragments : max_record / 1024 + 16;
+  return true;
+}
+
 RecordReader::Status RecordReader::feed(std::span<const uint8_t> in, size_t& consumed) {
   consumed = 0;
   if (too_large_) return Status::too_large;

@@ -56,6 +56,10 @@ class RecordReader {
   // True when no byte of a next record has been received (a clean place for EOF).
   bool idle() const;
   size_t max_record() const { return max_record_; }
+  // Change the caps (as in the constructor) for the records that follow; only
+  // while idle() (a session raises them once the DMA has logged in). Returns
+  // false, changing nothing, when a record is in progress.
+  bool set_limits(size_t max_record, size_t max_fragments = 0);
   // Memory currently held for the pending record (its buffer's capacity).
   // Grows with bytes received, never with lengths merely announced.
   size_t held_bytes() const { return record_.capacity(); }

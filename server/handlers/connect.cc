@@ -1,6 +1,7 @@
 // CONNECT interface (0x900–0x903): version negotiation and authentication.
+#include <atomic>
+#include <chrono>
 #include <optional>
-#include <thread>
 
 #include "common/escape.h"
 #include "common/log.h"
@@ -43,7 +44,6 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
   auto& ctx = s.ctx();
   const auto& cfg = ctx.config;
   const auto& a = req.auth;
-  const std::string peer_host = s.peer().substr(0, s.peer().rfind(':'));
 
   // Facts 5.1 / 8 #14: a method we do not offer is ILLEGAL_ARGS.
   const bool offered = (a.type == msg::AuthType::none && cfg.allow_auth_none) ||
@@ -54,12 +54,34 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
     return error_reply(Error::illegal_args);
   }
 
-  bool ok = false;
-  std::string why;
-  // A challenge answers one attempt only, whatever the user name, so a
-  // captured digest cannot be replayed and a guess costs a round trip.
+  // The login brake (auth.h): one attempt at a time per source, each waiting
+  // after earlier failures whatever its password, none while locked out.
+  // The challenge is spent whatever happens below.
   std::optional<Challenge> challenge;
   if (a.type == msg::AuthType::md5) std::swap(challenge, s.md5_challenge());
+  using Clock = LoginBrake::Clock;
+  const std::string source = s.source();
+  static const std::atomic<bool> kNever{false};
+  const uint64_t ticket = ctx.brake.arrive(source, Clock::now());
+  const auto turn = ctx.brake.wait_turn(source, ticket, s.login_deadline(),
+                                        s.visitor() ? s.visitor()->cancelled : kNever);
+  if (turn.verdict == LoginBrake::Verdict::refused) {
+    ctx.brake.leave(source, ticket);
+    const auto left = std::chrono::ceil<std::chrono::seconds>(turn.until - Clock::now()).count();
+    log::warn("{}: login refused without checking the password: too many failed logins from {} "
+              "(login-lockout-after); refused for {} s more; closing the connection", s.tag(), source, left);
+    s.request_close();  // after this reply, as a new connection from there would be
+    return error_reply(Error::not_authorized);
+  }
+  if (turn.verdict != LoginBrake::Verdict::go) {
+    ctx.brake.leave(source, ticket);
+    log::warn("{}: login attempt still waiting behind the login brake at its login deadline; closing", s.tag());
+    s.request_close();
+    return Reply::none();
+  }
+
+  bool ok = false;
+  std::string why;
   if (a.type == msg::AuthType::none) {
     ok = true;
   } else {
@@ -78,19 +100,22 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
       if (!ok) why = "wrong MD5 digest";
     }
   }
+  ctx.brake.finish(source, ticket, ok, Clock::now());
+  const std::string waited =
+      turn.delay.count() ? fmt::format("; answered after the login brake's {} ms wait", turn.delay.count()) : "";
 
   if (!ok) {
-    auto delay = ctx.brake.delay_for(peer_host);
-    ctx.brake.failed(peer_host);
-    log::warn("{}: authentication failed for user \"{}\" ({}, {}){}", s.tag(), log::escape(a.id),
-              auth_name(a.type), why,
-              delay.count() ? fmt::format("; reply delayed {} ms after earlier failures", delay.count()) : "");
-    if (delay.count()) std::this_thread::sleep_for(delay);
+    log::warn("{}: authentication failed for user \"{}\" ({}, {}){}", s.tag(), log::escape(a.id), auth_name(a.type),
+              why, waited);
     return error_reply(Error::not_authorized);
   }
-  ctx.brake.succeeded(peer_host);
+  if (s.visitor() && !ctx.front_door.log_in(*s.visitor())) {
+    log::warn("{}: user \"{}\" gave the right password, but {} sessions are already logged in (max-sessions); "
+              "login refused", s.tag(), log::escape(a.id), cfg.max_sessions);
+    return error_reply(Error::not_authorized);
+  }
   s.set_authenticated(a.type == msg::AuthType::none ? std::string("(none)") : a.id);
-  log::info("{}: authenticated as \"{}\" ({})", s.tag(), log::escape(s.user()), auth_name(a.type));
+  log::info("{}: authenticated as \"{}\" ({}){}", s.tag(), log::escape(s.user()), auth_name(a.type), waited);
   return error_reply(Error::no_err);
 }
 

@@ -97,23 +97,29 @@ TEST(Md5Login, TextPasswordRefusedWhenOnlyMd5IsAllowed) {
   expect_still_locked(*c);
 }
 
-TEST(FailureBrake, RepeatedFailuresFromOnePeerAreSlowedDown) {
+TEST(LoginBrakeDefaults, RepeatedFailuresFromOnePeerAreSlowedDown) {
   test::TestServer s;
+  const server::Config defaults;
   LogCapture log;
   auto c = connect_to(s);
   ASSERT_EQ(c->open(4), "");
-  for (int i = 0; i < 2; ++i) EXPECT_EQ(send_digest(*c, server::md5_digest("guess", get_challenge(*c))), Error::not_authorized);
-  // Third failure from the same address, on a new connection (the brake keys
-  // on the peer's host, not on the connection): its reply waits 2 s.
+  // The next attempt from the same address, on a new connection (the brake
+  // keys on the peer's address, not on the connection), waits one step after
+  // the last failure ended — which is after that failure was sent.
   auto again = connect_to(s);
   ASSERT_EQ(again->open(4), "");
   const auto ch = get_challenge(*again);
-  const auto t0 = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_sent;
+  for (unsigned i = 0; i < defaults.login_brake_after; ++i) {
+    const auto guess = server::md5_digest("guess", get_challenge(*c));
+    last_sent = std::chrono::steady_clock::now();
+    EXPECT_EQ(send_digest(*c, guess), Error::not_authorized);
+  }
   EXPECT_EQ(send_digest(*again, server::md5_digest("guess", ch)), Error::not_authorized);
-  const auto waited = std::chrono::steady_clock::now() - t0;
-  EXPECT_GE(waited, 2 * server::FailureBrake::kStep) << "the third failure's reply is held back";
-  EXPECT_TRUE(log.contains("reply delayed 2000 ms")) << log.text();
-  // The right password still gets in, and clears the brake for that peer.
+  const auto waited = std::chrono::steady_clock::now() - last_sent;
+  EXPECT_GE(waited, defaults.login_brake_step) << "the attempt after the first failures is held back";
+  EXPECT_TRUE(log.contains("answered after the login brake's 1000 ms wait")) << log.text();
+  // The right password still gets in (after its own wait), and clears the brake for that peer.
   EXPECT_EQ(again->auth_md5(test::kUser, test::kPassword), "");
 }
 

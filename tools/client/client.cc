@@ -28,7 +28,7 @@ void Client::close() {
   fd_ = -1;
 }
 
-std::string Client::connect(const std::string& host, uint16_t port) {
+std::string Client::connect(const std::string& host, uint16_t port, const std::string& source) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
@@ -38,6 +38,20 @@ std::string Client::connect(const std::string& host, uint16_t port) {
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
     int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
+    if (!source.empty()) {
+      addrinfo shints{};
+      shints.ai_family = ai->ai_family;
+      shints.ai_socktype = SOCK_STREAM;
+      shints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+      addrinfo* src = nullptr;
+      if (getaddrinfo(source.c_str(), nullptr, &shints, &src) != 0 || ::bind(fd, src->ai_addr, src->ai_addrlen) != 0) {
+        err = fmt::format("cannot bind to source address {}", source);
+        if (src) freeaddrinfo(src);
+        ::close(fd);
+        continue;
+      }
+      freeaddrinfo(src);
+    }
     if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
       fd_ = fd;
       break;

@@ -39,8 +39,9 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // TCP connect and read the server's NOTIFY_CONNECTION_STATUS greeting.
-  // Returns an error text or empty.
-  std::string connect(const std::string& host, uint16_t port);
+  // `source`, when given, is the local address to connect from (tests use
+  // 127.0.0.2 and the like to appear as another host). Returns an error text or empty.
+  std::string connect(const std::string& host, uint16_t port, const std::string& source = "");
   int announced_version() const { return announced_; }
 
   // CONNECT_OPEN with `version` (0 = the server's announced version, capped at 4).

@@ -22,6 +22,7 @@ TapeService::TapeService(std::string name, std::unique_ptr<dev::Transport> trans
 TapeService::~TapeService() = default;
 
 msg::Error TapeService::open_checks(std::string& why) {
+  std::lock_guard lock(mu_);
   dev::Status ready = drive_.test_unit_ready();
   if (mode_ == msg::TapeOpenMode::raw) return Error::no_err;  // raw opens with no tape (SPEC4 3.4.1)
   if (!ready) {
@@ -47,6 +48,7 @@ msg::Error TapeService::open_checks(std::string& why) {
 }
 
 TapeIo TapeService::write(std::span<const uint8_t> record) {
+  std::lock_guard lock(mu_);
   if (record.empty()) return {};
   last_error_ = false;
   if (eom_pending_) {
@@ -66,6 +68,7 @@ TapeIo TapeService::write(std::span<const uint8_t> record) {
 }
 
 TapeIo TapeService::read(uint32_t count, std::vector<uint8_t>& out, int version) {
+  std::lock_guard lock(mu_);
   out.clear();
   if (count == 0) return {};
   last_error_ = false;
@@ -102,6 +105,7 @@ TapeIo TapeService::implicit_filemark() {
 }
 
 TapeIo TapeService::mtio(msg::MtioOp op, uint32_t count, int version) {
+  std::lock_guard lock(mu_);
   using Op = msg::MtioOp;
   last_error_ = false;
   // The implicit mark goes before a rewind or unload, which would otherwise
@@ -156,6 +160,7 @@ TapeIo TapeService::mtio(msg::MtioOp op, uint32_t count, int version) {
 }
 
 TapeIo TapeService::close() {
+  std::lock_guard lock(mu_);
   if (dirty_ && writable()) {
     if (TapeIo t = implicit_filemark(); t.error != Error::no_err) return t;
   }
@@ -169,6 +174,7 @@ TapeIo TapeService::close() {
 }
 
 msg::TapeGetStateReply TapeService::state(int version) {
+  std::lock_guard lock(mu_);
   msg::TapeGetStateReply r;
   // Validity bits (v3 _INVALID, v4 _UNS) share values: FILE_NUM 0x1,
   // SOFT_ERRORS 0x2, BLOCK_SIZE 0x4, BLOCKNO 0x8, TOTAL_SPACE 0x10,

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,7 @@ class TapeService {
   // a write entered the early-warning zone, and the TAPE_WRITE rule (next
   // write reports EOM) is consumed with it.
   bool take_early_warning() {
+    std::lock_guard lock(mu_);
     bool w = eom_pending_;
     eom_pending_ = false;
     return w;
@@ -71,6 +73,12 @@ class TapeService {
  private:
   TapeIo implicit_filemark();
 
+  // One command at a time on the drive: the mover writes records on its
+  // thread while TAPE_GET_STATE (allowed in every state) asks the same drive
+  // for its mode and position on the session thread. This is the device's
+  // own lock, held for one device operation; no service mutex is held
+  // around it (the mover releases the jobs mutex before writing).
+  std::mutex mu_;
   std::string name_;
   std::unique_ptr<dev::Transport> transport_;
   dev::TapeDrive drive_;

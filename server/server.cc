@@ -143,7 +143,10 @@ Server::Server(Config config) : ctx_(std::make_unique<ServerContext>()) {
 Server::~Server() {
   stop();
   // Sessions hold references to the context: wait until the last one is gone.
-  while (running_sessions_.load() > 0) ::usleep(10 * 1000);
+  {
+    std::unique_lock lock(sessions_mutex_);
+    sessions_done_.wait(lock, [&] { return running_sessions_ == 0; });
+  }
   if (bridge_) {
     // Every job has halted; its events are delivered to the bridge and
     // journalled; what is unsent stays in the journal for the next start.
@@ -274,10 +277,10 @@ void Server::admit(int fd, const sockaddr_storage& ss) {
   }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  ++running_sessions_;
   ++ctx_->live_sessions;
   {
     std::lock_guard lock(sessions_mutex_);
+    ++running_sessions_;
     session_fds_.insert(fd);
   }
   // One thread per DMA connection: sessions block on their own socket and
@@ -305,7 +308,7 @@ void Server::admit(int fd, const sockaddr_storage& ss) {
       ::close(fd);
     }
     --ctx_->live_sessions;
-    --running_sessions_;
+    session_ended();  // the thread's last touch of this Server
   };
   try {
     std::thread(std::move(body)).detach();
@@ -318,8 +321,16 @@ void Server::admit(int fd, const sockaddr_storage& ss) {
     ctx_->front_door.leave(*adm.visitor);
     ::close(fd);
     --ctx_->live_sessions;
-    --running_sessions_;
+    session_ended();
   }
+}
+
+void Server::session_ended() {
+  // Notified with the mutex held: ~Server can only go on (and destroy the
+  // mutex) after this unlock, the caller's last use of the Server.
+  std::lock_guard lock(sessions_mutex_);
+  --running_sessions_;
+  sessions_done_.notify_all();
 }
 
 void Server::stop() {

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -51,6 +52,7 @@ class Server {
   JobEventQueue* job_events() { return job_events_.get(); }
 
  private:
+  void session_ended();
   // Front door for one accepted connection: lockout, admission, its thread.
   void admit(int fd, const sockaddr_storage& peer);
 
@@ -62,7 +64,8 @@ class Server {
   std::vector<uint16_t> ports_;
   int wake_pipe_[2] = {-1, -1};
   std::atomic<bool> stopping_{false};
-  std::atomic<int> running_sessions_{0};
+  int running_sessions_ = 0;  // under sessions_mutex_; ~Server waits on sessions_done_ for 0
+  std::condition_variable sessions_done_;
   std::mutex sessions_mutex_;
   std::set<int> session_fds_;  // shut down on stop() so blocked sessions end
 };

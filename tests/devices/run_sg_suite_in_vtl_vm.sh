@@ -1,8 +1,8 @@
 #!/bin/bash
 # Runs devices_sg_tests against tgt's tape drive and changer inside the
-# vtl-vm guest (/work/shared/vtl-vm), i.e. through the kernel's sg driver and
+# vtl-vm guest (tests/vtl-vm), i.e. through the kernel's sg driver and
 # SG_IO. Usage (as root, from the host):
-#   /work/shared/vtl-vm/run-vtl-vm.sh -- tests/devices/run_sg_suite_in_vtl_vm.sh BUILD_DIR
+#   tests/vtl-vm/run.sh -- tests/devices/run_sg_suite_in_vtl_vm.sh BUILD_DIR
 # Inside the guest VTL_IQN is set, which the suite reads as "target is tgt"
 # and names tgt's gaps as skips. Pass --no-gap-skips to run those tests
 # anyway (each of them fails on tgt 1.0.85: that is how the gaps were confirmed).

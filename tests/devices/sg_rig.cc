@@ -28,7 +28,7 @@ class SgRig final : public Rig {
     if (tape.empty())
       return "NDMP_TEST_SG_TAPE is not set, so there is no real tape device to test and the SG_IO "
              "transport was NOT exercised (set NDMP_TEST_SG_TAPE=/dev/sgN and NDMP_TEST_SG_CHANGER=/dev/sgM; "
-             "see /work/shared/vtl-vm)";
+             "tests/vtl-vm/run.sh runs these tests against mhvtl in a qemu guest)";
     auto t = SgTransport::open(tape, true);
     if (!t.ok()) return "cannot open " + tape + ": " + t.status().to_string();
     tape_ = std::move(t).value();

@@ -36,6 +36,9 @@ class NdmpctlNdmjob : public ::testing::Test {
   void SetUp() override {
     if (::access(kNdmjob, X_OK) != 0)
       GTEST_SKIP() << "SKIPPED: " << kNdmjob << " is not installed (apt-get install amanda-common)";
+    if (::access(NDMJOB_CONF, R_OK) != 0)
+      GTEST_SKIP() << "SKIPPED: ndmjob's own server needs " << NDMJOB_CONF
+                   << ", which is not there (set -DNDMP_SHARED_DIR to the folder holding ndmjob/ndmjob.conf)";
     std::filesystem::create_directories(robot);
     std::ofstream(pwfile) << "ndmp\n";
     port = test::free_loopback_port();

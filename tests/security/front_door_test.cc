@@ -413,7 +413,15 @@ TEST(FrontDoor, HalfSentRecordsBeforeLoginStayUnderTheDocumentedMemoryBound) {
   const size_t bound = kConnections * kPerConnectionKib;
   std::printf("[ memory ] %zu connections before login: VmRSS %zu -> %zu KiB (+%zu KiB, %.1f KiB each); bound %zu KiB\n",
               kConnections, before, after, grown, grown / double(kConnections / 2), bound);
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan each session thread carries ASan's own stacks and shadow
+  // memory, and freed blocks sit in quarantine: RSS measures the sanitizer,
+  // not ndmpd. The bound is checked by the normal build (step 1 of the test
+  // command); here the connections' admission and closing are still checked.
+  std::printf("[ memory ] bound NOT checked under AddressSanitizer (its stacks, shadow and quarantine)\n");
+#else
   EXPECT_LT(grown, bound) << "VmRSS " << before << " -> " << after << " KiB";
+#endif
 }
 
 TEST(FrontDoor, RecordDeadlineAppliesAfterLoginToo) {

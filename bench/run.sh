@@ -53,7 +53,8 @@ RECORD_BLOCKS=${RECORD_BLOCKS:-128}
 PORT_BASE=${PORT_BASE:-10700}
 RESULTS=${RESULTS:-$HERE/RESULTS.md}
 NDMJOB=/usr/lib/amanda/ndmjob
-SHARED=${NDMP_SHARED:-/work/shared/ndmjob}
+# The ndmjob helper files kept with the team's shared material beside the repository.
+SHARED=${NDMP_SHARED:-$SRC/../shared/ndmjob}
 
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "FAILED: $*"; exit 1; }

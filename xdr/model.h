@@ -8,7 +8,7 @@
 // a field ignores it when encoding and leaves it at its default when decoding.
 //
 // Numbers (codes, enum values, bits) are those of the fact sheet
-// (/work/shared/ndmp-protocol-facts.md, sections 2, 3 and 5); nothing here is
+// (../shared/ndmp-protocol-facts.md beside the repository, sections 2, 3 and 5); nothing here is
 // indexed by position. Enums are `enum class : uint32_t` and may hold values the
 // protocol does not define when a peer sends them: XDR enums are not range
 // checked, so a handler must treat unknown values as illegal arguments rather

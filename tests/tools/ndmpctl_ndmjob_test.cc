@@ -1,5 +1,5 @@
 // The library verbs against a server we did not write: Debian's ndmjob in
-// daemon mode (/work/shared/ndmjob/NOTES.md section 2). Its robot is a
+// daemon mode (../shared/ndmjob/NOTES.md beside the repository section 2). Its robot is a
 // directory given as the SCSI device name (i/e 2@0, arm @16, drives 2@128,
 // slots 10@1024, tapes PTAG00XX); it accepts only ndmp/ndmp; it binds
 // 0.0.0.0 on the port we give; it needs the g_malloc(0) preload.

@@ -96,18 +96,7 @@ bool FrontDoor::log_in(Visitor& v) {
   if (p == present_.end() || v.cancelled) return false;
   if (p->second) return true;
   if (sessions_ >= limits_.max_sessions) return false;
-  auto it = waiting_.find(v.source);
-  if (it != waiting_.end()) {
-    auto& q = it->second;
-    for (auto e = q.begin(); e != q.end(); ++e) {
-      if ((*e)->id == v.id) {
-        q.erase(e);
-        --unauthenticated_;
-        break;
-      }
-    }
-    if (q.empty()) waiting_.erase(it);
-  }
+  stop_waiting(v);
   p->second = true;
   ++sessions_;
   return true;
@@ -119,19 +108,24 @@ void FrontDoor::leave(Visitor& v) {
   if (p == present_.end()) return;
   if (p->second) {
     --sessions_;
-  } else if (auto it = waiting_.find(v.source); it != waiting_.end()) {
-    // Not found when it was evicted: its count was returned then.
-    auto& q = it->second;
-    for (auto e = q.begin(); e != q.end(); ++e) {
-      if ((*e)->id == v.id) {
-        q.erase(e);
-        --unauthenticated_;
-        break;
-      }
-    }
-    if (q.empty()) waiting_.erase(it);
+  } else {
+    stop_waiting(v);
   }
   present_.erase(p);
+}
+
+void FrontDoor::stop_waiting(const Visitor& v) {
+  auto it = waiting_.find(v.source);
+  if (it == waiting_.end()) return;  // evicted: its count was returned then
+  auto& q = it->second;
+  for (auto e = q.begin(); e != q.end(); ++e) {
+    if ((*e)->id == v.id) {
+      q.erase(e);
+      --unauthenticated_;
+      break;
+    }
+  }
+  if (q.empty()) waiting_.erase(it);
 }
 
 void FrontDoor::cancel_all() {

@@ -84,6 +84,9 @@ class FrontDoor {
   Counts counts() const;
 
  private:
+  // Takes `v` out of its source's queue of connections before login, if it is
+  // still there. Under mu_.
+  void stop_waiting(const Visitor& v);
   struct Entry {
     std::shared_ptr<Visitor> v;
     bool logged_in = false;

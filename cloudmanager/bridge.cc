@@ -18,7 +18,7 @@
 
 namespace ndmp::cm {
 
-using server::SpaceAnswer;
+using events::SpaceAnswer;
 
 struct Bridge::SpaceRequest {
   std::string job_id;
@@ -100,14 +100,14 @@ void Bridge::stop() {
   fail_space_requests("the bridge is stopping");
 }
 
-void Bridge::publish(const server::JobEvent& event) {
+void Bridge::publish(const events::JobEvent& event) {
   {
     std::lock_guard lock(mu_);
-    if (event.type == server::JobEventType::progress) {
+    if (event.type == events::JobEventType::progress) {
       auto it = last_progress_.find(event.job_id);
       if (it != last_progress_.end() && event.when - it->second < cfg_.progress_interval) return;
       last_progress_[event.job_id] = event.when;
-    } else if (event.type == server::JobEventType::halted) {
+    } else if (event.type == events::JobEventType::halted) {
       last_progress_.erase(event.job_id);
     }
     if (!journal_) {

@@ -6,7 +6,7 @@
 //   space_check()  --queue---> requests ----------> QueryBackupSpaceEnough
 //                  <--answer or deadline---------
 //
-// Contract with the server (server/job_events.h):
+// Contract with the server (events/job_events.h):
 //   - publish() never waits on the network: it journals the event (one
 //     write() under the journal's lock, so the event outlives a crash of
 //     ndmpd from then on), wakes the worker and returns. Progress events are
@@ -48,7 +48,7 @@
 #include "cloudmanager/frame.h"
 #include "cloudmanager/journal.h"
 #include "cloudmanager/status.h"
-#include "server/job_events.h"
+#include "events/job_events.h"
 
 namespace ndmp::cm {
 
@@ -60,7 +60,7 @@ struct BridgeStats {
   uint64_t dropped = 0;       // progress events dropped for the journal bound
 };
 
-class Bridge final : public server::JobEventSink {
+class Bridge final : public events::JobEventSink {
  public:
   explicit Bridge(BridgeConfig config);
   ~Bridge() override;  // stop()s
@@ -75,8 +75,8 @@ class Bridge final : public server::JobEventSink {
   // publish() keeps recording. Idempotent.
   void stop();
 
-  void publish(const server::JobEvent& event) override;
-  server::SpaceAnswer space_check(const std::string& job_id, uint64_t estimated_bytes,
+  void publish(const events::JobEvent& event) override;
+  events::SpaceAnswer space_check(const std::string& job_id, uint64_t estimated_bytes,
                                   std::chrono::milliseconds deadline) override;
 
   BridgeStats stats() const;

@@ -7,7 +7,7 @@
 namespace ndmp::cm {
 namespace {
 
-using server::JobEventType;
+using events::JobEventType;
 
 template <class E, std::size_t N>
 E lookup(const std::array<std::pair<std::string_view, E>, N>& table, std::string_view key, E none) {
@@ -39,8 +39,8 @@ constexpr std::array<std::pair<std::string_view, wire::Exception>, 6> kException
     {"PEER_OFFLINE", wire::Exception_ClientOffline},
 }};
 
-wire::JobKind kind_of(server::JobKind k) {
-  return k == server::JobKind::backup ? wire::JobKind_Backup : wire::JobKind_Restore;
+wire::JobKind kind_of(events::JobKind k) {
+  return k == events::JobKind::backup ? wire::JobKind_Backup : wire::JobKind_Restore;
 }
 
 int64_t seconds(std::chrono::system_clock::time_point t) {
@@ -71,7 +71,7 @@ wire::JobPauseReason pause_reason_for(std::string_view r) { return lookup(kPause
 wire::JobHaltReason halt_reason_for(std::string_view r) { return lookup(kHalt, r, wire::JobHaltReason_None); }
 wire::Exception exception_for(std::string_view r) { return lookup(kException, r, wire::Exception_Normal); }
 
-std::string event_body(const server::JobEvent& e, const std::string& streamer_uuid, uint64_t event_id) {
+std::string event_body(const events::JobEvent& e, const std::string& streamer_uuid, uint64_t event_id) {
   const int64_t id = signed_of(event_id);
   switch (e.type) {
     case JobEventType::progress: {

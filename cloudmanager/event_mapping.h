@@ -28,19 +28,19 @@
 
 #include "cloudmanager/journal.h"
 #include "cloudmanager/proto/cm_streamer.pb.h"
-#include "server/job_events.h"
+#include "events/job_events.h"
 
 namespace ndmp::cm {
 
-wire::Command command_for(server::JobEventType type);
-EntryClass entry_class_for(server::JobEventType type);  // progress or state
+wire::Command command_for(events::JobEventType type);
+EntryClass entry_class_for(events::JobEventType type);  // progress or state
 
 wire::JobPauseReason pause_reason_for(std::string_view reason);
 wire::JobHaltReason halt_reason_for(std::string_view reason);
 wire::Exception exception_for(std::string_view reason);
 
 // The serialised body for `event`, stamped with our identity and its journal id.
-std::string event_body(const server::JobEvent& event, const std::string& streamer_uuid,
+std::string event_body(const events::JobEvent& event, const std::string& streamer_uuid,
                        uint64_t event_id);
 
 }  // namespace ndmp::cm

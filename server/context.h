@@ -14,9 +14,16 @@
 #include "server/front_door.h"
 #include "devices/emulated/library.h"
 #include "devices/inventory.h"
-#include "server/job_events.h"
+#include "events/job_events.h"
 
 namespace ndmp::server {
+
+// The server speaks the job-event contract's names as its own.
+using events::JobEvent;
+using events::JobEventSink;
+using events::JobEventType;
+using events::JobKind;
+using events::SpaceAnswer;
 
 struct HostIdentity {
   std::string hostname;

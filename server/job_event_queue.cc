@@ -4,17 +4,17 @@
 
 namespace ndmp::server {
 
-JobEventQueue::JobEventQueue(JobEventSink& target) : target_(target) {
+JobEventQueue::JobEventQueue(events::JobEventSink& target) : target_(target) {
   thread_ = std::thread([this] { run(); });
 }
 
 JobEventQueue::~JobEventQueue() { stop(); }
 
-void JobEventQueue::publish(const JobEvent& event) {
+void JobEventQueue::publish(const events::JobEvent& event) {
   {
     std::lock_guard lock(mu_);
     if (!stopped_) {
-      if (queue_.size() >= kMaxQueued && event.type == JobEventType::progress) {
+      if (queue_.size() >= kMaxQueued && event.type == events::JobEventType::progress) {
         if (dropped_progress_++ % 1000 == 0)
           log::warn("job events: the Cloud Manager bridge is behind; progress of job {} not reported "
                     "({} progress reports dropped so far)",
@@ -29,7 +29,7 @@ void JobEventQueue::publish(const JobEvent& event) {
   target_.publish(event);  // after stop(): straight through, nothing is lost
 }
 
-SpaceAnswer JobEventQueue::space_check(const std::string& job_id, uint64_t estimated_bytes,
+events::SpaceAnswer JobEventQueue::space_check(const std::string& job_id, uint64_t estimated_bytes,
                                        std::chrono::milliseconds deadline) {
   return target_.space_check(job_id, estimated_bytes, deadline);
 }
@@ -57,7 +57,7 @@ void JobEventQueue::run() {
       cv_.notify_all();
       return;
     }
-    JobEvent e = std::move(queue_.front());
+    events::JobEvent e = std::move(queue_.front());
     queue_.pop_front();
     delivering_ = true;
     lock.unlock();

@@ -16,21 +16,21 @@
 #include <mutex>
 #include <thread>
 
-#include "server/job_events.h"
+#include "events/job_events.h"
 
 namespace ndmp::server {
 
-class JobEventQueue : public JobEventSink {
+class JobEventQueue : public events::JobEventSink {
  public:
   static constexpr size_t kMaxQueued = 4096;
 
-  explicit JobEventQueue(JobEventSink& target);
+  explicit JobEventQueue(events::JobEventSink& target);
   ~JobEventQueue() override;  // stop()
   JobEventQueue(const JobEventQueue&) = delete;
   JobEventQueue& operator=(const JobEventQueue&) = delete;
 
-  void publish(const JobEvent& event) override;
-  SpaceAnswer space_check(const std::string& job_id, uint64_t estimated_bytes,
+  void publish(const events::JobEvent& event) override;
+  events::SpaceAnswer space_check(const std::string& job_id, uint64_t estimated_bytes,
                           std::chrono::milliseconds deadline) override;
 
   // Returns once every event published before the call has been delivered
@@ -44,10 +44,10 @@ class JobEventQueue : public JobEventSink {
  private:
   void run();
 
-  JobEventSink& target_;
+  events::JobEventSink& target_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<JobEvent> queue_;
+  std::deque<events::JobEvent> queue_;
   bool stopping_ = false;
   bool stopped_ = false;
   bool delivering_ = false;

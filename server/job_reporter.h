@@ -1,5 +1,5 @@
 // Job reporting: turns what a session's DATA and MOVER services do into
-// JobEvents (server/job_events.h) for the server's observer, ctx().jobs (the
+// JobEvents (events/job_events.h) for the server's observer, ctx().jobs (the
 // Cloud Manager bridge). Every function is a no-op when ctx().jobs is null.
 //
 //   handlers/data.cc  start_backup/recover ──> data_started     -> started
@@ -38,7 +38,7 @@
 #include <cstdint>
 #include <string>
 
-#include "server/job_events.h"
+#include "events/job_events.h"
 #include "statemachine/data_machine.h"
 #include "statemachine/mover_machine.h"
 
@@ -55,7 +55,7 @@ std::string new_job_id();
 // destination): the job `job_id` begins and "started" is published. A job
 // still registered for this session (a previous one never halted) is
 // replaced.
-void data_started(Session& s, const std::string& job_id, JobKind kind, const std::string& source_path);
+void data_started(Session& s, const std::string& job_id, events::JobKind kind, const std::string& source_path);
 
 // `n` more bytes went through the data connection. Publishes progress for the
 // first bytes and then when progress_interval has passed since the last

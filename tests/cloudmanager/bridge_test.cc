@@ -30,9 +30,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using server::JobEvent;
-using server::JobEventType;
-using server::SpaceAnswer;
+using events::JobEvent;
+using events::JobEventType;
+using events::SpaceAnswer;
 
 constexpr auto kWait = 15s;  // an outcome that takes longer than this is a failure
 

@@ -7,7 +7,7 @@
 namespace ndmp::cm {
 namespace {
 
-using server::JobEventType;
+using events::JobEventType;
 
 TEST(CmMapping, EventTypesPickTheirCommandAndJournalClass) {
   EXPECT_EQ(command_for(JobEventType::started), wire::Command_ReportJobState);
@@ -44,9 +44,9 @@ TEST(CmMapping, ExceptionsUseTheSpecCodesWhereOneFits) {
 }
 
 TEST(CmMapping, ExceptionBodyKeepsTheReasonVerbatim) {
-  server::JobEvent e;
+  events::JobEvent e;
   e.job_id = "j";
-  e.kind = server::JobKind::restore;
+  e.kind = events::JobKind::restore;
   e.type = JobEventType::exception;
   e.reason = "COSMIC_RAY";
   e.text = "bit flipped";

@@ -1,5 +1,6 @@
 // Job events: what the server tells observers (the Cloud Manager bridge, logs)
-// about a backup or restore job. Defined by server/, consumed by cloudmanager/.
+// about a backup or restore job. A neutral contract: server/ produces events,
+// cloudmanager/ consumes them, and neither includes the other.
 //
 // Contract: the server calls JobEventSink::publish from its own threads and
 // never waits on the sink; an implementation must return quickly (queue and
@@ -10,8 +11,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
-namespace ndmp::server {
+namespace ndmp::events {
 
 enum class JobKind { backup, restore };
 
@@ -36,6 +38,9 @@ struct JobEvent {
   uint64_t bytes = 0;           // bytes processed so far
   uint64_t rate_bytes_per_sec = 0;
   int64_t est_seconds_left = -1;  // -1 = unknown
+  // TapeAlert flags (1..64, SSC-3 annex) the drive reported set, read after
+  // the job or after a device error; empty when none or not read.
+  std::vector<uint8_t> tape_alert_flags;
   std::chrono::system_clock::time_point when = std::chrono::system_clock::now();
 };
 
@@ -49,4 +54,4 @@ class JobEventSink {
                                   std::chrono::milliseconds deadline) = 0;
 };
 
-}  // namespace ndmp::server
+}  // namespace ndmp::events

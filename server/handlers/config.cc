@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "common/log.h"
-#include "server/context.h"
-#include "server/dispatch.h"
-#include "server/session.h"
+#include "server/context/context.h"
+#include "server/session/dispatch.h"
+#include "server/session/session.h"
 
 namespace ndmp::server {
 namespace {

@@ -5,9 +5,9 @@
 
 #include "common/escape.h"
 #include "common/log.h"
-#include "server/context.h"
-#include "server/dispatch.h"
-#include "server/session.h"
+#include "server/context/context.h"
+#include "server/session/dispatch.h"
+#include "server/session/session.h"
 
 namespace ndmp::server {
 namespace {

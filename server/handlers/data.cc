@@ -7,14 +7,14 @@
 #include "backup/options.h"
 #include "common/escape.h"
 #include "common/log.h"
-#include "server/connect_policy.h"
-#include "server/context.h"
-#include "server/dispatch.h"
-#include "server/handlers/device_state.h"
-#include "server/handlers/job_state.h"
-#include "server/job_reporter.h"
-#include "server/session.h"
-#include "server/space_check.h"
+#include "server/context/connect_policy.h"
+#include "server/context/context.h"
+#include "server/session/dispatch.h"
+#include "server/datapath/device_state.h"
+#include "server/jobs/job_state.h"
+#include "server/jobs/job_reporter.h"
+#include "server/session/session.h"
+#include "server/jobs/space_check.h"
 
 namespace ndmp::server {
 namespace {

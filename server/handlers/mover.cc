@@ -2,14 +2,14 @@
 // Audit (state via the machine, then the guards and argument rules), act,
 // commit the transition; the worker (mover_worker.cc) does the moving.
 #include "common/log.h"
-#include "server/connect_policy.h"
-#include "server/context.h"
-#include "server/dispatch.h"
-#include "server/handlers/device_state.h"
-#include "server/handlers/job_state.h"
-#include "server/job_reporter.h"
-#include "server/session.h"
-#include "server/tape_service.h"
+#include "server/context/connect_policy.h"
+#include "server/context/context.h"
+#include "server/session/dispatch.h"
+#include "server/datapath/device_state.h"
+#include "server/jobs/job_state.h"
+#include "server/jobs/job_reporter.h"
+#include "server/session/session.h"
+#include "server/datapath/tape_service.h"
 #include "statemachine/mover_guards.h"
 
 namespace ndmp::server {

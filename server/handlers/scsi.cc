@@ -5,13 +5,13 @@
 
 #include "common/escape.h"
 #include "common/log.h"
-#include "server/cdb_policy.h"
-#include "server/context.h"
-#include "server/device_errors.h"
-#include "server/device_setup.h"
-#include "server/dispatch.h"
-#include "server/handlers/device_state.h"
-#include "server/session.h"
+#include "server/context/cdb_policy.h"
+#include "server/context/context.h"
+#include "server/datapath/device_errors.h"
+#include "server/root/device_setup.h"
+#include "server/session/dispatch.h"
+#include "server/datapath/device_state.h"
+#include "server/session/session.h"
 
 namespace ndmp::server {
 

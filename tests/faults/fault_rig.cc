@@ -9,7 +9,7 @@
 
 #include "common/log.h"
 #include "devices/scsi_cdb.h"
-#include "server/context.h"
+#include "server/context/context.h"
 #include "tools/ndmpctl/server_link.h"
 
 namespace ndmp::faults {

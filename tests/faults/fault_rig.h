@@ -6,7 +6,7 @@
 // through NDMP, the log).
 //
 // Drive control: ServerContext::wrap_transport (the test seam in
-// server/context.h) wraps every emulated drive a session opens. Each drive has
+// server/context/context.h) wraps every emulated drive a session opens. Each drive has
 // one DriveControl that outlives the opens: a dev::FaultTransport (faults fire
 // by the count of an opcode since they were added, whichever session opened
 // the drive) and a gate that holds WRITE(6) or READ(6) commands so a test can

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <fstream>
 
-#include "server/auth.h"
+#include "server/context/auth.h"
 #include "tests/security/security_util.h"
 
 namespace ndmp::security {

@@ -1,5 +1,5 @@
 // SCSI_EXECUTE_CDB and TAPE_EXECUTE_CDB pass only what a DMA needs for the
-// device type (server/cdb_policy.h): firmware download, formatting,
+// device type (server/context/cdb_policy.h): firmware download, formatting,
 // diagnostics, persistent reservations, vendor commands and commands of the
 // other device type are NDMP_ILLEGAL_ARGS_ERR before they reach the device,
 // logged with the opcode's name; timeouts are capped (issue 15, item 7).
@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "fmt/format.h"
-#include "server/cdb_policy.h"
+#include "server/context/cdb_policy.h"
 #include "tests/interop/ndmjob_runner.h"
 #include "tests/security/security_util.h"
 

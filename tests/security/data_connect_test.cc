@@ -2,7 +2,7 @@
 // Without a rule a DMA could probe this host's ports (error 0 against 23),
 // send bytes of its choosing to a local service and read the answer back
 // from tape (issue 15, item 5). data-connect-allow is the rule
-// (server/connect_policy.h): a refused address is NDMP_ILLEGAL_ARGS_ERR
+// (server/context/connect_policy.h): a refused address is NDMP_ILLEGAL_ARGS_ERR
 // before any connection is tried, open port or not, and logged.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -15,8 +15,8 @@
 #include <fstream>
 
 #include "fmt/format.h"
-#include "server/channel.h"
-#include "server/connect_policy.h"
+#include "server/datapath/channel.h"
+#include "server/context/connect_policy.h"
 #include "tests/security/security_util.h"
 
 namespace ndmp::security {

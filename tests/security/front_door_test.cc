@@ -17,8 +17,8 @@
 #include <sstream>
 #include <thread>
 
-#include "server/context.h"
-#include "server/front_door.h"
+#include "server/context/context.h"
+#include "server/context/front_door.h"
 #include "xdr/codec.h"
 #include "xdr/record.h"
 #include "tests/security/security_util.h"

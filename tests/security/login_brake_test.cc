@@ -8,8 +8,8 @@
 #include <latch>
 #include <thread>
 
-#include "server/auth.h"
-#include "server/context.h"
+#include "server/context/auth.h"
+#include "server/context/context.h"
 #include "tests/security/security_util.h"
 
 namespace ndmp::security {

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "fmt/format.h"
-#include "server/auth.h"
+#include "server/context/auth.h"
 #include "tests/support/test_server.h"
 
 namespace ndmp::server {

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server/channel.h"
+#include "server/datapath/channel.h"
 
 namespace ndmp::server {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "server/server.h"
+#include "server/root/server.h"
 #include "tools/client/client.h"
 
 namespace ndmp::test {

@@ -12,7 +12,7 @@
 #include <ctime>
 
 #include "fmt/format.h"
-#include "server/auth.h"
+#include "server/context/auth.h"
 
 namespace ndmp::client {
 

@@ -1,0 +1,492 @@
+// The DATA service's worker: runs the backup or restore engine (backup/)
+// against the data connection and reports to the DMA.
+//
+// Backup: the engine writes the pax stream into the connection; file history
+// leaves in batches (FH_ADD_FILE, or FH_ADD_UNIX_PATH in v2) carrying each
+// entry's stream offset as fh_info, so the DMA can ask for direct access
+// later. At the end the connection is closed first, then every FH and LOG
+// post, then NOTIFY_DATA_HALTED (SPEC4 D.1, facts 6.9).
+// Restore: NOTIFY_DATA_READ before any data is expected (the DMA forwards it
+// as MOVER_READ; facts 6.10), then the engine reads the stream; one LOG_FILE
+// per requested name, before the halt.
+#include <chrono>
+#include <mutex>
+#include <condition_variable>
+#include <thread>
+#include <deque>
+#include <cstring>
+#include <functional>
+
+#include "common/escape.h"
+#include "common/log.h"
+#include "server/context/context.h"
+#include "server/jobs/job_state.h"
+#include "server/jobs/job_reporter.h"
+#include "server/session/session.h"
+
+namespace ndmp::server {
+namespace {
+
+using Lock = std::unique_lock<std::mutex>;
+
+// Bulk: may wait for a slow DMA, so never called with the jobs mutex held.
+// Texts carry names from the DMA and from tape; a control character that a
+// call site let through must not split the DMA's log either.
+void log_to_dma(Session& s, msg::LogType type, const std::string& raw) {
+  const std::string text = log::escape_controls(raw);
+  if (s.version() == 2) {
+    msg::LogLogPost p;
+    p.entry = text;
+    s.send_post(msg::code::LOG_LOG, p, Outbox::Kind::bulk);
+  } else {
+    msg::LogMessagePost p;
+    p.type = type;
+    p.entry = text;
+    s.send_post(msg::code::LOG_MESSAGE, p, Outbox::Kind::bulk);
+  }
+}
+
+class ChannelSink : public backup::ByteSink {
+ public:
+  ChannelSink(Session& s, std::shared_ptr<Channel> c) : s_(s), c_(std::move(c)) {}
+  backup::Status write(std::span<const std::byte> data) override {
+    if (!c_->write_all({reinterpret_cast<const uint8_t*>(data.data()), data.size()}))
+      return backup::Status::connection("the data connection to the mover was lost");
+    report::data_bytes(s_, data.size());
+    return {};
+  }
+
+ private:
+  Session& s_;
+  std::shared_ptr<Channel> c_;
+};
+
+class ChannelSource : public backup::ByteSource {
+ public:
+  ChannelSource(Session& s, std::shared_ptr<Channel> c) : s_(s), c_(std::move(c)) {}
+  backup::Status read(std::span<std::byte> buf, size_t& got) override {
+    long n = c_->read({reinterpret_cast<uint8_t*>(buf.data()), buf.size()});
+    if (n < 0) return backup::Status::connection("the data connection from the mover was lost");
+    got = static_cast<size_t>(n);
+    report::data_bytes(s_, got);
+    return {};
+  }
+
+ private:
+  Session& s_;
+  std::shared_ptr<Channel> c_;
+};
+
+// Direct access reads: the data service asks the DMA (NOTIFY_DATA_READ ->
+// MOVER_READ) for bounded pieces of the stream, because a tar entry's length
+// is known only once its header is read and only one read may be outstanding.
+// Pieces start at 256 KiB and double up to 64 MiB. The last 4 MiB taken from
+// the connection are kept, so a range that starts inside what was already
+// read (the engine reads ahead; nearby files share a piece) is served from
+// memory instead of asking the mover to go back; a range further on skips
+// forward inside the current piece, or drains it and asks for a new one.
+class DirectAccessSource : public backup::ByteSource {
+ public:
+  using PostRead = std::function<void(uint64_t, uint64_t)>;
+  DirectAccessSource(std::shared_ptr<Channel> c, PostRead post) : c_(std::move(c)), post_(std::move(post)) {}
+
+  backup::Status start(uint64_t offset) {
+    if (offset >= hist_base_ && offset <= pos_) {  // already here or just behind: replay
+      serve_ = offset;
+      return {};
+    }
+    if (offset > pos_ && offset - pos_ < left_) {  // ahead inside the current piece: skip
+      if (auto st = pull_until(offset); !st.is_ok()) return st;
+      serve_ = offset;
+      return {};
+    }
+    if (auto st = pull_until(pos_ + left_); !st.is_ok()) return st;  // drain, then a new read
+    pos_ = serve_ = hist_base_ = offset;
+    hist_.clear();
+    left_ = 0;
+    piece_ = kFirstPiece;
+    return {};
+  }
+
+  backup::Status read(std::span<std::byte> buf, size_t& got) override {
+    got = 0;
+    if (serve_ < pos_) {
+      const uint64_t n = std::min<uint64_t>(buf.size(), pos_ - serve_);
+      std::memcpy(buf.data(), hist_.data() + (serve_ - hist_base_), n);
+      serve_ += n;
+      got = n;
+      return {};
+    }
+    if (ended_) return {};
+    if (left_ == 0) {
+      post_(pos_, piece_);
+      left_ = piece_;
+      piece_ = std::min(piece_ * 2, kMaxPiece);
+    }
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), left_));
+    long n = c_->read({reinterpret_cast<uint8_t*>(buf.data()), want});
+    if (n < 0) return backup::Status::connection("the data connection from the mover was lost");
+    if (n == 0) {
+      ended_ = true;  // the DMA closed the mover: the stream ends here
+      return {};
+    }
+    keep(reinterpret_cast<const uint8_t*>(buf.data()), static_cast<size_t>(n));
+    serve_ = pos_;
+    got = static_cast<size_t>(n);
+    return {};
+  }
+
+ private:
+  static constexpr uint64_t kFirstPiece = 256 * 1024;
+  static constexpr uint64_t kMaxPiece = 64ull << 20;
+  static constexpr size_t kKeep = 4u << 20;
+
+  void keep(const uint8_t* p, size_t n) {
+    hist_.insert(hist_.end(), p, p + n);
+    pos_ += n;
+    left_ -= std::min<uint64_t>(left_, n);
+    if (hist_.size() > 2 * kKeep) {  // amortised trim to the last kKeep bytes
+      const size_t drop = hist_.size() - kKeep;
+      hist_.erase(hist_.begin(), hist_.begin() + static_cast<std::ptrdiff_t>(drop));
+      hist_base_ += drop;
+    }
+  }
+  backup::Status pull_until(uint64_t target) {
+    std::vector<uint8_t> scratch(64 * 1024);
+    while (pos_ < target && left_ > 0 && !ended_) {
+      long n = c_->read({scratch.data(), static_cast<size_t>(std::min<uint64_t>({scratch.size(), left_, target - pos_}))});
+      if (n < 0) return backup::Status::connection("the data connection from the mover was lost");
+      if (n == 0) {
+        ended_ = true;
+        break;
+      }
+      keep(scratch.data(), static_cast<size_t>(n));
+    }
+    return {};
+  }
+
+  std::shared_ptr<Channel> c_;
+  PostRead post_;
+  std::vector<uint8_t> hist_;  // bytes [hist_base_, pos_) as read from the connection
+  uint64_t hist_base_ = 0;
+  uint64_t pos_ = 0;    // stream offset of the next byte from the connection
+  uint64_t serve_ = 0;  // stream offset of the next byte handed to the engine
+  uint64_t left_ = 0;   // bytes of the current read not yet received
+  uint64_t piece_ = kFirstPiece;
+  bool ended_ = false;
+};
+
+msg::FileType ndmp_type(backup::FileType t) {
+  switch (t) {
+    case backup::FileType::regular: return msg::FileType::reg;
+    case backup::FileType::directory: return msg::FileType::dir;
+    case backup::FileType::symlink: return msg::FileType::slink;
+    case backup::FileType::block_device: return msg::FileType::bspec;
+    case backup::FileType::char_device: return msg::FileType::cspec;
+    case backup::FileType::fifo: return msg::FileType::fifo;
+    case backup::FileType::socket: return msg::FileType::sock;
+    case backup::FileType::other: return msg::FileType::other;
+  }
+  return msg::FileType::other;
+}
+
+// Batches file history into posts and sends them from a thread of its own,
+// so encoding and the DMA's socket stay off the backup's critical path.
+// At most kQueued full batches wait; a DMA slower than the backup then slows
+// the backup, never memory (issue 5: "file history never stalls the backup
+// beyond a bounded queue"). flush() sends what is left and waits until every
+// batch is out, so all file history precedes NOTIFY_DATA_HALTED (SPEC4 D.4).
+// Engine warnings (a vanished or unreadable file) go to the log and the DMA.
+class DmaWarnings : public backup::WarningSink {
+ public:
+  DmaWarnings(Session& s, const char* what) : s_(s), what_(what) {}
+  void warning(std::string_view text) override {
+    log::warn("{}: {}: {}", s_.tag(), what_, text);
+    log_to_dma(s_, msg::LogType::warning, std::string(text));
+  }
+
+ private:
+  Session& s_;
+  const char* what_;
+};
+
+class HistoryPoster : public backup::FileHistorySink {
+ public:
+  static constexpr size_t kBatch = 512;
+  static constexpr size_t kQueued = 8;
+  explicit HistoryPoster(Session& s) : s_(s), sender_([this] { send_loop(); }) {}
+  ~HistoryPoster() override {
+    flush();
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    sender_.join();
+  }
+
+  backup::Status add(const backup::FileHistoryEntry& e) override {
+    if (s_.version() == 2) {
+      msg::FhUnixPath p;
+      p.name = e.path;
+      fill(p.fstat, e);
+      p.fstat.fh_info = e.fh_info;
+      v2_.paths.push_back(std::move(p));
+      if (v2_.paths.size() >= kBatch) hand_over();
+    } else {
+      msg::FhFile f;
+      msg::FileName n;
+      n.fs_type = msg::FsType::unix_fs;
+      n.unix_name = e.path;
+      f.names.push_back(std::move(n));
+      msg::FileStat st;
+      fill(st, e);
+      f.stats.push_back(st);
+      f.node = e.stat.inode;
+      f.fh_info = e.fh_info;
+      v3_.files.push_back(std::move(f));
+      if (v3_.files.size() >= kBatch) hand_over();
+    }
+    ++count_;
+    return {};
+  }
+  // Sends the partial batch and waits until the queue is empty.
+  void flush() {
+    hand_over();
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return queue_.empty() && !sending_; });
+  }
+  uint64_t count() const { return count_; }
+
+ private:
+  struct Batch {
+    uint32_t code = 0;
+    std::unique_ptr<msg::Body> body;
+  };
+  void hand_over() {
+    Batch b;
+    if (!v2_.paths.empty()) {
+      b.code = msg::code::FH_ADD_UNIX_PATH;
+      b.body = std::make_unique<msg::FhAddUnixPathPost>(std::move(v2_));
+      v2_ = {};
+    } else if (!v3_.files.empty()) {
+      b.code = msg::code::FH_ADD_FILE;
+      b.body = std::make_unique<msg::FhAddFilePost>(std::move(v3_));
+      v3_ = {};
+    } else {
+      return;
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return queue_.size() < kQueued; });
+    queue_.push_back(std::move(b));
+    cv_.notify_all();
+  }
+  void send_loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return done_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      Batch b = std::move(queue_.front());
+      queue_.pop_front();
+      sending_ = true;
+      cv_.notify_all();
+      lock.unlock();
+      s_.send_post(b.code, *b.body, Outbox::Kind::bulk);
+      lock.lock();
+      sending_ = false;
+      cv_.notify_all();
+    }
+  }
+  static void fill(msg::FileStat& st, const backup::FileHistoryEntry& e) {
+    st.fs_type = msg::FsType::unix_fs;
+    st.ftype = ndmp_type(e.stat.type);
+    st.mtime = static_cast<uint32_t>(e.stat.mtime.sec);
+    st.atime = static_cast<uint32_t>(e.stat.atime.sec);
+    st.ctime = static_cast<uint32_t>(e.stat.ctime.sec);
+    st.owner = e.stat.uid;
+    st.group = e.stat.gid;
+    st.fattr = e.stat.mode & 07777;
+    st.size = e.stat.size;
+    st.links = static_cast<uint32_t>(e.stat.links);
+  }
+  Session& s_;
+  msg::FhAddUnixPathPost v2_;  // the batch being filled (engine thread)
+  msg::FhAddFilePost v3_;
+  uint64_t count_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;
+  bool sending_ = false;
+  bool done_ = false;
+  std::thread sender_;  // last: starts after the members it uses
+};
+
+sm::DataEvent halt_event_for(const backup::Status& st) {
+  return st.code() == backup::Status::Code::connection ? sm::DataEvent::connection_error : sm::DataEvent::internal_error;
+}
+
+void finish(Session& s, SessionJobs& j, sm::DataEvent e, const std::string& text) {
+  Lock lock(j.mu);
+  if (j.data_channel) j.data_channel->close_write();
+  j.backup_engine = nullptr;
+  j.restore_engine = nullptr;
+  auto& m = *j.data;
+  auto r = m.apply(e);
+  if (!r.ok()) return;  // the DMA aborted first; its post is out already
+  j.dv.halt_text = text;
+  report::data_halted(s, m.halt_reason(), text);
+  // On success the stream was closed in order: the peer drains what is in
+  // flight. Only a failed job tears the connection down.
+  if (j.data_channel && e != sm::DataEvent::completed) j.data_channel->shutdown();
+  post_notifications(s, m.take_notifications(), false, text);
+}
+
+class LogFileReporter : public backup::RestoreReporter {
+ public:
+  explicit LogFileReporter(Session& s) : s_(s) {}
+  void name_result(size_t, const backup::NlistEntry& entry, const backup::NameResult& r) override {
+    msg::LogFilePost p;
+    p.name = entry.original_path;
+    switch (r.outcome) {
+      case backup::NameOutcome::restored:
+        p.error = msg::Error::no_err;
+        p.status = msg::RecoveryStatus::successful;
+        break;
+      case backup::NameOutcome::not_found:
+        p.error = msg::Error::file_not_found;
+        p.status = msg::RecoveryStatus::failed_not_found;
+        break;
+      case backup::NameOutcome::failed:
+        p.error = msg::Error::io;
+        // 7 (FILE_PATH_EXISTS) is unknown to ndmjob: 6 is the safe catch-all.
+        p.status = msg::RecoveryStatus::failed_undefined_error;
+        break;
+    }
+    log::info("{}: restore: {} {}{}", s_.tag(), log::escape(entry.original_path), backup::to_string(r.outcome),
+              r.reason.empty() ? "" : ": " + r.reason);
+    s_.send_post(msg::code::LOG_FILE, p, Outbox::Kind::bulk);
+  }
+
+ private:
+  Session& s_;
+};
+
+}  // namespace
+
+void start_data_backup(Session& s, backup::BackupRequest req) {
+  auto& j = s.jobs();
+  j.data_worker = std::thread([&s, &j, req = std::move(req)]() mutable {
+    Lock lock(j.mu);
+    auto chan = j.data_channel;
+    lock.unlock();
+    ChannelSink sink(s, chan);
+    HistoryPoster history(s);
+    const bool hist = req.options.history != backup::HistoryMode::none;
+    DmaWarnings warnings(s, "backup");
+    backup::BackupEngine engine(req, sink, hist ? &history : nullptr, &warnings);
+    lock.lock();
+    j.backup_engine = &engine;
+    lock.unlock();
+    log::info("{}: backup of {} started (level {}, file history {})", s.tag(), log::escape(req.options.filesystem),
+              req.options.level, hist ? "on" : "off");
+    auto t0 = std::chrono::steady_clock::now();
+    backup::BackupSummary sum;
+    backup::Status st = engine.run(&sum);
+    chan->close_write();  // end of stream for the mover, before the halt post
+    history.flush();
+    if (st.is_ok()) chan->await_reader();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    lock.lock();
+    j.backup_engine = nullptr;
+    j.dv.bytes_processed = sum.bytes_written;
+    for (const auto& [k, v] : sum.env_additions) {
+      bool replaced = false;
+      for (auto& p : j.dv.env)
+        if (p.name == k) p.value = v, replaced = true;
+      if (!replaced) j.dv.env.push_back({k, v});
+    }
+    lock.unlock();
+    if (st.is_ok()) {
+      std::string text = fmt::format("backup of {} done: {} entries, {} bytes in {:.1f} s ({:.1f} MB/s){}",
+                                     log::escape(req.options.filesystem), sum.entries, sum.bytes_written, secs,
+                                     secs > 0 ? sum.bytes_written / secs / 1e6 : 0.0,
+                                     sum.skipped ? fmt::format(", {} skipped (see log)", sum.skipped) : "");
+      log::info("{}: {}", s.tag(), text);
+      log_to_dma(s, msg::LogType::normal, text);
+      finish(s, j, sm::DataEvent::completed, text);
+    } else {
+      std::string text = fmt::format("backup of {} failed: {}", log::escape(req.options.filesystem), st.to_string());
+      log::error("{}: {}", s.tag(), text);
+      log_to_dma(s, msg::LogType::error, text);
+      finish(s, j, halt_event_for(st), text);
+    }
+    report::data_worker_done(s);
+  });
+}
+
+void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm::DataEvent) {
+  auto& j = s.jobs();
+  j.data_worker = std::thread([&s, &j, req = std::move(req), direct]() mutable {
+    Lock lock(j.mu);
+    auto chan = j.data_channel;
+    lock.unlock();
+    LogFileReporter reporter(s);
+    DmaWarnings warnings(s, "restore");
+    backup::RestoreEngine engine(req, &reporter, &warnings);
+    lock.lock();
+    j.restore_engine = &engine;
+    lock.unlock();
+    ChannelSource source(s, chan);
+    // destination_root is already printable (data.cc); the other names are raw.
+    log::info("{}: restore into {} started ({} name(s){})", s.tag(), req.destination_root, req.nlist.size(),
+              direct ? ", direct access" : "");
+    backup::Status st;
+    auto post_read = [&](uint64_t offset, uint64_t length) {
+      {
+        std::lock_guard g(j.mu);
+        j.dv.read_offset = offset;
+        j.dv.read_length = length;
+      }
+      msg::NotifyDataReadPost p;
+      p.offset = offset;
+      p.length = length;
+      s.send_post(msg::code::NOTIFY_DATA_READ, p);
+    };
+    if (direct && !req.nlist.empty()) {
+      // Direct access: each planned range is read from its offset in
+      // bounded pieces, so the mover reads only what the engine needs.
+      DirectAccessSource dar(chan, post_read);
+      for (const auto& range : backup::plan_direct_reads(req.nlist)) {
+        st = dar.start(range.offset);
+        if (st.is_ok()) st = engine.run_range(dar, range);
+        if (!st.is_ok()) break;
+      }
+      if (st.is_ok()) st = engine.finish();
+    } else {
+      post_read(0, kInfinity);
+      st = engine.run(source);
+    }
+    auto sum = engine.summary();
+    lock.lock();
+    j.restore_engine = nullptr;
+    j.dv.bytes_processed = sum.bytes_read;
+    lock.unlock();
+    if (st.is_ok()) {
+      std::string text = fmt::format("restore into {} done: {} entries restored, {} refused, {} failed",
+                                     req.destination_root, sum.entries_restored, sum.entries_refused,
+                                     sum.entries_failed);
+      log::info("{}: {}", s.tag(), text);
+      log_to_dma(s, msg::LogType::normal, text);
+      finish(s, j, sm::DataEvent::completed, text);
+    } else {
+      std::string text = fmt::format("restore into {} failed: {}", req.destination_root, st.to_string());
+      log::error("{}: {}", s.tag(), text);
+      log_to_dma(s, msg::LogType::error, text);
+      finish(s, j, halt_event_for(st), text);
+    }
+    report::data_worker_done(s);
+  });
+}
+
+}  // namespace ndmp::server

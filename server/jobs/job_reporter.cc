@@ -1,0 +1,220 @@
+#include "server/jobs/job_reporter.h"
+
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+#include <algorithm>
+#include <utility>
+#include <memory>
+#include <mutex>
+
+#include "common/log.h"
+#include "server/context/context.h"
+#include "server/datapath/device_state.h"
+#include "server/jobs/job_state.h"
+#include "server/datapath/tape_service.h"
+#include "server/session/session.h"
+
+namespace ndmp::server::report {
+
+using SysClock = std::chrono::system_clock;
+
+// A session has at most one DATA operation, so one job, kept in its
+// SessionJobs (no process-wide registry).
+struct Job {
+  std::mutex mu;  // serialises this job's publishes, so their order is the order of events
+  std::string id;
+  JobKind kind = JobKind::backup;
+  std::string source;
+  std::string device;
+  SysClock::time_point start;
+  SysClock::time_point last_progress;
+  bool progress_sent = false;
+  uint64_t bytes = 0;
+  bool ended = false;  // halted: a late progress or pause from a worker is dropped
+};
+
+namespace {
+
+std::shared_ptr<Job> find(Session& s) {
+  auto& slot = s.jobs().report;
+  std::lock_guard lock(slot.mu);
+  return slot.job;
+}
+
+JobEvent base(const Job& job, JobEventType type) {
+  JobEvent e;
+  e.job_id = job.id;
+  e.kind = job.kind;
+  e.type = type;
+  e.source_path = job.source;
+  e.device = job.device;
+  e.bytes = job.bytes;
+  e.when = SysClock::now();
+  return e;
+}
+
+}  // namespace
+
+std::string new_job_id() {
+  // One generator per thread: boost's random_generator is not thread-safe and
+  // seeding one per call would read the entropy source every time.
+  thread_local boost::uuids::random_generator gen;
+  return boost::uuids::to_string(gen());
+}
+
+void data_started(Session& s, const std::string& job_id, JobKind kind, const std::string& source_path) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  auto job = std::make_shared<Job>();
+  job->id = job_id;
+  job->kind = kind;
+  job->source = source_path;
+  if (auto& tape = s.devices().tape) job->device = tape->name();
+  job->start = SysClock::now();
+  {
+    auto& slot = s.jobs().report;
+    std::lock_guard lock(slot.mu);
+    slot.job = job;
+  }
+  std::lock_guard lock(job->mu);
+  auto e = base(*job, JobEventType::started);
+  e.text = fmt::format("{} of {} started", kind == JobKind::backup ? "backup" : "restore", source_path);
+  sink->publish(e);
+}
+
+void data_bytes(Session& s, uint64_t n) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  auto job = find(s);
+  if (!job) return;
+  const auto now = SysClock::now();
+  {
+    std::lock_guard lock(job->mu);
+    job->bytes += n;
+    if (job->ended) return;
+    if (job->progress_sent && now - job->last_progress < s.ctx().config.cm_progress_interval) return;
+  }
+  uint64_t est_total = 0;
+  {
+    // The engine's estimate (from its pre-walk). Taken before the job's own
+    // mutex: mover_changed holds the jobs mutex and then takes the job's.
+    auto& j = s.jobs();
+    std::lock_guard g(j.mu);
+    if (j.backup_engine) est_total = j.backup_engine->progress().est_total_bytes;
+  }
+  std::lock_guard lock(job->mu);
+  if (job->ended) return;
+  job->progress_sent = true;
+  job->last_progress = now;
+  auto e = base(*job, JobEventType::progress);
+  e.when = now;
+  const double secs = std::chrono::duration<double>(now - job->start).count();
+  e.rate_bytes_per_sec = secs > 0 ? static_cast<uint64_t>(static_cast<double>(job->bytes) / secs) : 0;
+  if (est_total > 0 && e.rate_bytes_per_sec > 0)
+    e.est_seconds_left = static_cast<int64_t>((est_total > job->bytes ? est_total - job->bytes : 0) /
+                                              e.rate_bytes_per_sec);
+  sink->publish(e);
+}
+
+namespace {
+
+// Publishes the halt of `job` (exception first when the connection was lost).
+void publish_halt(JobEventSink& sink, Job& job, sm::DataHaltReason reason, const std::string& text,
+                  uint64_t processed) {
+  std::lock_guard lock(job.mu);
+  job.ended = true;
+  // The engine's count; direct-access restores read past data_bytes().
+  job.bytes = std::max(job.bytes, processed);
+  if (reason == sm::DataHaltReason::connect_error) {
+    // A backup's data goes to the mover (its target); a restore's comes from it.
+    auto x = base(job, JobEventType::exception);
+    x.reason = job.kind == JobKind::backup ? "TARGET_LOST" : "SOURCE_LOST";
+    x.text = text.empty() ? "the data connection to the mover was lost" : text;
+    sink.publish(x);
+  }
+  auto e = base(job, JobEventType::halted);
+  // NA would mean no halt was recorded (never by the DATA table); it is
+  // reported as an internal error rather than left out.
+  e.reason = std::string(sm::to_string(reason == sm::DataHaltReason::na ? sm::DataHaltReason::internal_error : reason));
+  e.text = text;
+  sink.publish(e);
+}
+
+std::shared_ptr<Job> take(Session& s) {
+  auto& slot = s.jobs().report;
+  std::lock_guard lock(slot.mu);
+  return std::exchange(slot.job, nullptr);
+}
+
+}  // namespace
+
+void data_halted(Session& s, sm::DataHaltReason reason, const std::string& text) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  auto job = take(s);
+  if (!job) return;  // already reported (an ABORT after the end, or twice)
+  publish_halt(*sink, *job, reason, text, s.jobs().dv.bytes_processed);
+}
+
+void data_worker_done(Session& s) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  auto job = take(s);
+  if (!job) return;  // the usual case: finish() or DATA_ABORT reported the halt
+  sm::DataHaltReason reason = sm::DataHaltReason::na;
+  std::string text;
+  uint64_t processed = 0;
+  {
+    auto& j = s.jobs();
+    std::lock_guard g(j.mu);
+    // The session ended with the job running: SessionJobs::shutdown aborted it.
+    if (j.data) reason = j.data->halt_reason();
+    text = j.dv.halt_text.empty() ? "the DMA went away with the job running" : j.dv.halt_text;
+    processed = j.dv.bytes_processed;
+  }
+  publish_halt(*sink, *job, reason == sm::DataHaltReason::na ? sm::DataHaltReason::aborted : reason, text, processed);
+}
+
+void mover_changed(Session& s, const sm::MoverMachine& m, const std::string& text) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  auto job = find(s);
+  if (!job) return;
+  std::lock_guard lock(job->mu);
+  if (job->ended) return;
+  const bool media_error = (m.state() == sm::MoverState::paused && m.pause_reason() == sm::MoverPauseReason::media_error) ||
+                           (m.state() == sm::MoverState::halted && m.halt_reason() == sm::MoverHaltReason::media_error);
+  if (media_error) {
+    auto x = base(*job, JobEventType::exception);
+    x.reason = "MEDIA_ERROR";
+    x.text = text;
+    sink->publish(x);
+  }
+  if (m.state() == sm::MoverState::paused) {
+    auto e = base(*job, JobEventType::paused);
+    e.reason = std::string(sm::to_string(m.pause_reason()));
+    e.text = text.empty() ? fmt::format("waiting for the DMA ({})", e.reason) : text;
+    sink->publish(e);
+  }
+}
+
+void mover_continued(Session& s, const std::string& tape) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  auto job = find(s);
+  if (!job) return;
+  std::lock_guard lock(job->mu);
+  if (job->ended) return;
+  job->device = tape;
+  auto e = base(*job, JobEventType::continued);
+  e.text = fmt::format("continues on tape {}", tape);
+  sink->publish(e);
+}
+
+std::string current_job_id(Session& s) {
+  auto job = find(s);
+  return job ? job->id : std::string();
+}
+
+}  // namespace ndmp::server::report

@@ -1,0 +1,106 @@
+#include "server/jobs/space_check.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "common/escape.h"
+#include "common/log.h"
+#include "server/context/context.h"
+#include "server/session/session.h"
+
+namespace ndmp::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What one entry costs in the stream (backup_engine.cc's estimate_entry).
+uint64_t entry_bytes(const struct stat& st) {
+  uint64_t data = 0;
+  if (S_ISREG(st.st_mode)) {
+    data = std::min<uint64_t>(static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_blocks) * 512);
+    data = (data + 511) / 512 * 512;
+  }
+  return data + 3 * 512;
+}
+
+uint64_t used_bytes_of(const std::string& path) {
+  struct statvfs v{};
+  if (::statvfs(path.c_str(), &v) != 0) return 0;
+  return static_cast<uint64_t>(v.f_blocks - v.f_bfree) * v.f_frsize;
+}
+
+void tell_dma(Session& s, const std::string& raw) {
+  const std::string text = log::escape_controls(raw);  // names the DMA's FILESYSTEM
+  if (s.version() == 2) {
+    msg::LogLogPost p;
+    p.entry = text;
+    s.send_post(msg::code::LOG_LOG, p);
+  } else {
+    msg::LogMessagePost p;
+    p.type = msg::LogType::error;
+    p.entry = text;
+    s.send_post(msg::code::LOG_MESSAGE, p);
+  }
+}
+
+}  // namespace
+
+SpaceEstimate estimate_backup_size(const std::string& source_dir) {
+  SpaceEstimate est;
+  struct stat root{};
+  if (::lstat(source_dir.c_str(), &root) != 0) return est;
+  const auto until = std::chrono::steady_clock::now() + kEstimateBudget;
+  est.bytes = 1024 + entry_bytes(root);
+  est.entries = 1;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(source_dir, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    struct stat st{};
+    if (::lstat(it->path().c_str(), &st) != 0) continue;  // vanished: the engine skips it too
+    if (S_ISDIR(st.st_mode) && st.st_dev != root.st_dev) {
+      it.disable_recursion_pending();  // a mount point: the engine does not cross it
+      continue;
+    }
+    est.bytes += entry_bytes(st);
+    if (++est.entries % 1024 == 0 &&
+        (est.entries >= kEstimateMaxEntries || std::chrono::steady_clock::now() >= until)) {
+      est.walked = false;
+      est.bytes = used_bytes_of(source_dir);
+      return est;
+    }
+  }
+  return est;
+}
+
+msg::Error check_backup_space(Session& s, const std::string& job_id, const std::string& source_dir,
+                              std::unique_lock<std::mutex>& lock) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return msg::Error::no_err;
+  lock.unlock();
+  const SpaceEstimate est = estimate_backup_size(source_dir);
+  const auto deadline = s.ctx().config.cm_space_timeout;
+  log::info("{}: job {}: backup of {} estimated at {} bytes ({}); asking the Cloud Manager for room", s.tag(),
+            job_id, log::escape(source_dir), est.bytes,
+            est.walked ? fmt::format("{} entries walked", est.entries)
+                       : fmt::format("walk cut after {} entries: used space of its filesystem", est.entries));
+  const SpaceAnswer answer = sink->space_check(job_id, est.bytes, deadline);
+  lock.lock();
+  if (answer == SpaceAnswer::enough) return msg::Error::no_err;
+  const std::string text =
+      answer == SpaceAnswer::not_enough
+          ? fmt::format("backup of {} refused: the Cloud Manager reports not enough space for about {} bytes "
+                        "(cloudmanager.space_policy = refuse)",
+                        log::escape(source_dir), est.bytes)
+          : fmt::format("backup of {} refused: the Cloud Manager did not answer the space check within {} ms "
+                        "(cloudmanager.space_policy = refuse)",
+                        log::escape(source_dir), deadline.count());
+  log::warn("{}: job {}: {}", s.tag(), job_id, text);
+  tell_dma(s, text);
+  return msg::Error::undefined;
+}
+
+}  // namespace ndmp::server

@@ -1,0 +1,73 @@
+// The composition root: builds a running server from a Config (users,
+// devices — emulated library, named SG devices, discovered ones — and the
+// optional Cloud Manager bridge) and serves DMAs until stopped. ndmpd's
+// main() and the tests build the server the same way, through this class.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/context/config.h"
+#include "server/context/context.h"
+#include "server/jobs/job_event_queue.h"
+
+namespace ndmp::cm {
+class Bridge;
+}
+
+namespace ndmp::server {
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+
+  // Loads users and devices, starts the Cloud Manager bridge when
+  // cloudmanager.address is set (a bad bridge configuration or an unusable
+  // journal is an error; an unreachable Cloud Manager is not: the bridge
+  // connects in the background) and binds the listen sockets. Returns an
+  // operator-readable error, or empty on success.
+  std::string start();
+  // Accepts connections until stop() (from another thread or a signal).
+  void serve();
+  // Stops accepting and ends the sessions. The bridge keeps running until
+  // the Server is destroyed, so the halts of jobs ended by stop() are
+  // journalled and, while the Cloud Manager answers, sent.
+  void stop();
+
+  // Ports actually bound (after start(); useful when configured with port 0).
+  std::vector<uint16_t> bound_ports() const { return ports_; }
+  ServerContext& context() { return *ctx_; }
+  // The bridge, when cloudmanager.address is set (after start()); else null.
+  cm::Bridge* bridge() { return bridge_.get(); }
+  // Job events on their way to the bridge (null without a Cloud Manager).
+  JobEventQueue* job_events() { return job_events_.get(); }
+
+ private:
+  void session_ended();
+  // Front door for one accepted connection: lockout, admission, its thread.
+  void admit(int fd, const sockaddr_storage& peer);
+
+  std::unique_ptr<ServerContext> ctx_;
+  // Declared after ctx_, so destroyed before it; ctx_->jobs points here.
+  std::unique_ptr<cm::Bridge> bridge_;
+  std::unique_ptr<JobEventQueue> job_events_;  // between the sessions and bridge_
+  std::vector<int> listen_fds_;
+  std::vector<uint16_t> ports_;
+  int wake_pipe_[2] = {-1, -1};
+  std::atomic<bool> stopping_{false};
+  int running_sessions_ = 0;  // under sessions_mutex_; ~Server waits on sessions_done_ for 0
+  std::condition_variable sessions_done_;
+  std::mutex sessions_mutex_;
+  std::set<int> session_fds_;  // shut down on stop() so blocked sessions end
+};
+
+}  // namespace ndmp::server

@@ -46,7 +46,7 @@
 #include "devices/emulated/library.h"
 #include "devices/media_changer.h"
 #include "devices/tape_drive.h"
-#include "server/auth.h"
+#include "server/context/auth.h"
 #include "tests/interop/ndmjob_runner.h"
 #include "tests/support/test_server.h"
 #include "xdr/codec.h"

@@ -1,10 +1,6 @@
 // Authentication of DMAs: the user table, NDMP's MD5 challenge/response, and a
 // brake on repeated failures from one source.
-//
-// NDMP MD5 (facts 5.1, SPEC4 3.1.2): digest = MD5(P | zeros | challenge | P)
-// over a 128-byte buffer, P = first min(len,32) bytes of the password; the
-// challenge sits at [64-L, 128-L). A 32-byte password fills the buffer with no
-// zeros (ndmjob and SPEC4 agree; illumos differs and is not followed).
+// The digest itself is part of the wire contract (xdr/auth_digest.h).
 #pragma once
 
 #include <array>
@@ -18,12 +14,14 @@
 #include <optional>
 #include <string>
 
+#include "xdr/auth_digest.h"
+
 namespace ndmp::server {
 
-using Challenge = std::array<uint8_t, 64>;
-using Digest = std::array<uint8_t, 16>;
+using xdr::Challenge;
+using xdr::Digest;
+using xdr::md5_digest;
 
-Digest md5_digest(const std::string& password, const Challenge& challenge);
 Challenge random_challenge();  // 64 bytes from OpenSSL's CSPRNG
 bool constant_time_equal(const void* a, const void* b, size_t n);
 

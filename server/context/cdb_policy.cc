@@ -8,7 +8,6 @@
 
 #include "common/log.h"
 #include "server/context/context.h"
-#include "server/session/session.h"
 
 namespace ndmp::server {
 namespace {
@@ -150,12 +149,12 @@ std::string cdb_refusal(dev::DeviceKind kind, ScsiPassthrough mode, std::span<co
   return {};
 }
 
-msg::Error audit_cdb(Session& s, const std::string& device, dev::DeviceKind kind, const msg::ExecuteCdbRequest& req,
+msg::Error audit_cdb(const Config& config, const std::string& tag, const std::string& device, dev::DeviceKind kind, const msg::ExecuteCdbRequest& req,
                      const char* request, std::chrono::milliseconds& timeout) {
-  const ScsiPassthrough mode = s.ctx().config.passthrough_for(device);
+  const ScsiPassthrough mode = config.passthrough_for(device);
   std::string why = cdb_refusal(kind, mode, req.cdb, req.timeout_ms);
   if (!why.empty()) {
-    log::warn("{}: {} on {} refused: {}", s.tag(), request, device, why);
+    log::warn("{}: {} on {} refused: {}", tag, request, device, why);
     return msg::Error::illegal_args;
   }
   const auto cap = cdb_timeout_cap(kind, mode, req.cdb[0]);

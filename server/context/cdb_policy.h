@@ -39,12 +39,11 @@ std::string cdb_name(dev::DeviceKind kind, uint8_t opcode);
 std::string cdb_refusal(dev::DeviceKind kind, ScsiPassthrough mode, std::span<const uint8_t> cdb,
                         uint32_t timeout_ms);
 
-class Session;
 
 // The handlers' check, before anything reaches the device: logs a refusal
 // naming the opcode and returns NDMP_ILLEGAL_ARGS_ERR. `timeout` is set to
 // the timeout to use (the request's, or the cap for 0).
-msg::Error audit_cdb(Session& s, const std::string& device, dev::DeviceKind kind, const msg::ExecuteCdbRequest& req,
+msg::Error audit_cdb(const Config& config, const std::string& tag, const std::string& device, dev::DeviceKind kind, const msg::ExecuteCdbRequest& req,
                      const char* request, std::chrono::milliseconds& timeout);
 
 }  // namespace ndmp::server

@@ -11,7 +11,6 @@
 #include "common/log.h"
 #include "server/datapath/channel.h"
 #include "server/context/context.h"
-#include "server/session/session.h"
 
 namespace ndmp::server {
 namespace {
@@ -90,15 +89,16 @@ std::string data_connect_refusal(uint32_t ip, uint16_t port, const std::optional
   return {};
 }
 
-msg::Error audit_data_connect(Session& s, const msg::Addr& addr, const char* request) {
+msg::Error audit_data_connect(const Config& config, int control_fd, const std::string& tag, const msg::Addr& addr,
+                              const char* request) {
   if (addr.type != msg::AddrType::tcp) return msg::Error::no_err;
-  const auto& allow = s.ctx().config.data_connect_allow;
-  const bool loopback = peer_is_loopback(s.control_fd());
+  const auto& allow = config.data_connect_allow;
+  const bool loopback = peer_is_loopback(control_fd);
   const auto local = allow ? std::vector<uint32_t>{} : local_ipv4_addresses();
   for (const auto& a : addr.tcp) {
     std::string why = data_connect_refusal(a.ip, a.port, allow, loopback, local);
     if (!why.empty()) {
-      log::warn("{}: {} to {}:{} refused: {}", s.tag(), request, ipv4_text(a.ip), a.port, why);
+      log::warn("{}: {} to {}:{} refused: {}", tag, request, ipv4_text(a.ip), a.port, why);
       return msg::Error::illegal_args;
     }
   }

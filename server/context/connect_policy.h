@@ -16,7 +16,6 @@
 
 namespace ndmp::server {
 
-class Session;
 
 // Parses "a.b.c.d/len" or "a.b.c.d" (= /32).
 bool parse_ipv4_net(const std::string& text, Ipv4Net& out);
@@ -36,6 +35,7 @@ std::string data_connect_refusal(uint32_t ip, uint16_t port, const std::optional
 // The handlers' check: every TCP address in `addr` must pass. Logs a
 // refusal and returns NDMP_ILLEGAL_ARGS_ERR before any connection is tried,
 // so the answer is the same whether anything listens there or not.
-msg::Error audit_data_connect(Session& s, const msg::Addr& addr, const char* request);
+msg::Error audit_data_connect(const Config& config, int control_fd, const std::string& tag, const msg::Addr& addr,
+                              const char* request);
 
 }  // namespace ndmp::server

@@ -6,7 +6,7 @@
 #include "common/escape.h"
 #include "common/log.h"
 #include "server/context/context.h"
-#include "server/session/dispatch.h"
+#include "server/handlers/tables.h"
 #include "server/session/session.h"
 
 namespace ndmp::server {

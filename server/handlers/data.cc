@@ -9,7 +9,7 @@
 #include "common/log.h"
 #include "server/context/connect_policy.h"
 #include "server/context/context.h"
-#include "server/session/dispatch.h"
+#include "server/handlers/tables.h"
 #include "server/datapath/device_state.h"
 #include "server/jobs/job_state.h"
 #include "server/jobs/job_reporter.h"
@@ -59,7 +59,7 @@ Error connect_data(Session& s, SessionJobs& j, const msg::Addr& addr, Lock& lock
     return Error::no_err;
   }
   if (addr.type != msg::AddrType::tcp || addr.tcp.empty()) return Error::illegal_args;
-  if (Error e = audit_data_connect(s, addr, "DATA_CONNECT"); e != Error::no_err) return e;
+  if (Error e = audit_data_connect(s.ctx().config, s.control_fd(), s.tag(), addr, "DATA_CONNECT"); e != Error::no_err) return e;
   std::string why;
   std::shared_ptr<Channel> chan;
   for (const auto& a : addr.tcp) {

@@ -8,8 +8,7 @@
 #include "server/context/cdb_policy.h"
 #include "server/context/context.h"
 #include "server/datapath/device_errors.h"
-#include "server/root/device_setup.h"
-#include "server/session/dispatch.h"
+#include "server/handlers/tables.h"
 #include "server/datapath/device_state.h"
 #include "server/session/session.h"
 
@@ -64,7 +63,7 @@ Reply scsi_open(Session& s, const msg::ScsiOpenRequest& req) {
     return error_reply(Error::no_device);
   }
   // No I/O here (SPEC4 3.3.1): the DMA's first CDB is the first command.
-  auto t = open_device(s, req.device);
+  auto t = s.open_device(req.device);
   if (!t.ok()) {
     Error e = ndmp_error_of(t.status());
     log::warn("{}: SCSI_OPEN {}: {} ({})", s.tag(), log::escape(req.device), t.status().to_string(), msg::to_string(e));
@@ -144,7 +143,7 @@ Reply scsi_execute_cdb(Session& s, const msg::ExecuteCdbRequest& req) {
   auto info = s.ctx().inventory->find(dv.scsi->name);
   const auto kind = info.ok() ? info.value().kind : dev::DeviceKind::changer;
   std::chrono::milliseconds timeout{};
-  if (Error e = audit_cdb(s, dv.scsi->name, kind, req, "SCSI_EXECUTE_CDB", timeout); e != Error::no_err) {
+  if (Error e = audit_cdb(s.ctx().config, s.tag(), dv.scsi->name, kind, req, "SCSI_EXECUTE_CDB", timeout); e != Error::no_err) {
     auto r = std::make_unique<msg::ExecuteCdbReply>();
     r->error = e;
     return Reply::of(std::move(r));

@@ -5,8 +5,7 @@
 #include "server/context/cdb_policy.h"
 #include "server/context/context.h"
 #include "server/datapath/device_errors.h"
-#include "server/root/device_setup.h"
-#include "server/session/dispatch.h"
+#include "server/handlers/tables.h"
 #include "server/datapath/device_state.h"
 #include "server/jobs/job_state.h"
 #include "server/session/session.h"
@@ -36,7 +35,7 @@ Reply tape_open(Session& s, const msg::TapeOpenRequest& req) {
               log::escape(req.device));
     return error_reply(Error::no_device);
   }
-  auto t = open_device(s, req.device);
+  auto t = s.open_device(req.device);
   if (!t.ok()) {
     Error e = ndmp_error_of(t.status());
     log::warn("{}: TAPE_OPEN {}: {} ({})", s.tag(), req.device, t.status().to_string(), msg::to_string(e));
@@ -182,7 +181,7 @@ Reply tape_execute_cdb(Session& s, const msg::ExecuteCdbRequest& req) {
     return Reply::of(std::move(r));
   }
   std::chrono::milliseconds timeout{};
-  if (Error e = audit_cdb(s, s.devices().tape->name(), dev::DeviceKind::tape, req, "TAPE_EXECUTE_CDB", timeout);
+  if (Error e = audit_cdb(s.ctx().config, s.tag(), s.devices().tape->name(), dev::DeviceKind::tape, req, "TAPE_EXECUTE_CDB", timeout);
       e != Error::no_err) {
     auto r = std::make_unique<msg::ExecuteCdbReply>();
     r->error = e;

@@ -22,7 +22,7 @@
 #include "server/context/context.h"
 #include "server/jobs/job_state.h"
 #include "server/jobs/job_reporter.h"
-#include "server/session/session.h"
+#include "server/jobs/job_host.h"
 
 namespace ndmp::server {
 namespace {
@@ -32,23 +32,23 @@ using Lock = std::unique_lock<std::mutex>;
 // Bulk: may wait for a slow DMA, so never called with the jobs mutex held.
 // Texts carry names from the DMA and from tape; a control character that a
 // call site let through must not split the DMA's log either.
-void log_to_dma(Session& s, msg::LogType type, const std::string& raw) {
+void log_to_dma(JobHost& s, msg::LogType type, const std::string& raw) {
   const std::string text = log::escape_controls(raw);
   if (s.version() == 2) {
     msg::LogLogPost p;
     p.entry = text;
-    s.send_post(msg::code::LOG_LOG, p, Outbox::Kind::bulk);
+    s.send_post(msg::code::LOG_LOG, p, PostKind::bulk);
   } else {
     msg::LogMessagePost p;
     p.type = type;
     p.entry = text;
-    s.send_post(msg::code::LOG_MESSAGE, p, Outbox::Kind::bulk);
+    s.send_post(msg::code::LOG_MESSAGE, p, PostKind::bulk);
   }
 }
 
 class ChannelSink : public backup::ByteSink {
  public:
-  ChannelSink(Session& s, std::shared_ptr<Channel> c) : s_(s), c_(std::move(c)) {}
+  ChannelSink(JobHost& s, std::shared_ptr<Channel> c) : s_(s), c_(std::move(c)) {}
   backup::Status write(std::span<const std::byte> data) override {
     if (!c_->write_all({reinterpret_cast<const uint8_t*>(data.data()), data.size()}))
       return backup::Status::connection("the data connection to the mover was lost");
@@ -57,13 +57,13 @@ class ChannelSink : public backup::ByteSink {
   }
 
  private:
-  Session& s_;
+  JobHost& s_;
   std::shared_ptr<Channel> c_;
 };
 
 class ChannelSource : public backup::ByteSource {
  public:
-  ChannelSource(Session& s, std::shared_ptr<Channel> c) : s_(s), c_(std::move(c)) {}
+  ChannelSource(JobHost& s, std::shared_ptr<Channel> c) : s_(s), c_(std::move(c)) {}
   backup::Status read(std::span<std::byte> buf, size_t& got) override {
     long n = c_->read({reinterpret_cast<uint8_t*>(buf.data()), buf.size()});
     if (n < 0) return backup::Status::connection("the data connection from the mover was lost");
@@ -73,7 +73,7 @@ class ChannelSource : public backup::ByteSource {
   }
 
  private:
-  Session& s_;
+  JobHost& s_;
   std::shared_ptr<Channel> c_;
 };
 
@@ -199,14 +199,14 @@ msg::FileType ndmp_type(backup::FileType t) {
 // Engine warnings (a vanished or unreadable file) go to the log and the DMA.
 class DmaWarnings : public backup::WarningSink {
  public:
-  DmaWarnings(Session& s, const char* what) : s_(s), what_(what) {}
+  DmaWarnings(JobHost& s, const char* what) : s_(s), what_(what) {}
   void warning(std::string_view text) override {
     log::warn("{}: {}: {}", s_.tag(), what_, text);
     log_to_dma(s_, msg::LogType::warning, std::string(text));
   }
 
  private:
-  Session& s_;
+  JobHost& s_;
   const char* what_;
 };
 
@@ -214,7 +214,7 @@ class HistoryPoster : public backup::FileHistorySink {
  public:
   static constexpr size_t kBatch = 512;
   static constexpr size_t kQueued = 8;
-  explicit HistoryPoster(Session& s) : s_(s), sender_([this] { send_loop(); }) {}
+  explicit HistoryPoster(JobHost& s) : s_(s), sender_([this] { send_loop(); }) {}
   ~HistoryPoster() override {
     flush();
     {
@@ -291,7 +291,7 @@ class HistoryPoster : public backup::FileHistorySink {
       sending_ = true;
       cv_.notify_all();
       lock.unlock();
-      s_.send_post(b.code, *b.body, Outbox::Kind::bulk);
+      s_.send_post(b.code, *b.body, PostKind::bulk);
       lock.lock();
       sending_ = false;
       cv_.notify_all();
@@ -309,7 +309,7 @@ class HistoryPoster : public backup::FileHistorySink {
     st.size = e.stat.size;
     st.links = static_cast<uint32_t>(e.stat.links);
   }
-  Session& s_;
+  JobHost& s_;
   msg::FhAddUnixPathPost v2_;  // the batch being filled (engine thread)
   msg::FhAddFilePost v3_;
   uint64_t count_ = 0;
@@ -325,7 +325,7 @@ sm::DataEvent halt_event_for(const backup::Status& st) {
   return st.code() == backup::Status::Code::connection ? sm::DataEvent::connection_error : sm::DataEvent::internal_error;
 }
 
-void finish(Session& s, SessionJobs& j, sm::DataEvent e, const std::string& text) {
+void finish(JobHost& s, SessionJobs& j, sm::DataEvent e, const std::string& text) {
   Lock lock(j.mu);
   if (j.data_channel) j.data_channel->close_write();
   j.backup_engine = nullptr;
@@ -343,7 +343,7 @@ void finish(Session& s, SessionJobs& j, sm::DataEvent e, const std::string& text
 
 class LogFileReporter : public backup::RestoreReporter {
  public:
-  explicit LogFileReporter(Session& s) : s_(s) {}
+  explicit LogFileReporter(JobHost& s) : s_(s) {}
   void name_result(size_t, const backup::NlistEntry& entry, const backup::NameResult& r) override {
     msg::LogFilePost p;
     p.name = entry.original_path;
@@ -364,16 +364,16 @@ class LogFileReporter : public backup::RestoreReporter {
     }
     log::info("{}: restore: {} {}{}", s_.tag(), log::escape(entry.original_path), backup::to_string(r.outcome),
               r.reason.empty() ? "" : ": " + r.reason);
-    s_.send_post(msg::code::LOG_FILE, p, Outbox::Kind::bulk);
+    s_.send_post(msg::code::LOG_FILE, p, PostKind::bulk);
   }
 
  private:
-  Session& s_;
+  JobHost& s_;
 };
 
 }  // namespace
 
-void start_data_backup(Session& s, backup::BackupRequest req) {
+void start_data_backup(JobHost& s, backup::BackupRequest req) {
   auto& j = s.jobs();
   j.data_worker = std::thread([&s, &j, req = std::move(req)]() mutable {
     Lock lock(j.mu);
@@ -425,7 +425,7 @@ void start_data_backup(Session& s, backup::BackupRequest req) {
   });
 }
 
-void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm::DataEvent) {
+void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm::DataEvent) {
   auto& j = s.jobs();
   j.data_worker = std::thread([&s, &j, req = std::move(req), direct]() mutable {
     Lock lock(j.mu);

@@ -13,7 +13,7 @@
 #include "server/datapath/device_state.h"
 #include "server/jobs/job_state.h"
 #include "server/datapath/tape_service.h"
-#include "server/session/session.h"
+#include "server/jobs/job_host.h"
 
 namespace ndmp::server::report {
 
@@ -36,7 +36,7 @@ struct Job {
 
 namespace {
 
-std::shared_ptr<Job> find(Session& s) {
+std::shared_ptr<Job> find(JobHost& s) {
   auto& slot = s.jobs().report;
   std::lock_guard lock(slot.mu);
   return slot.job;
@@ -63,7 +63,7 @@ std::string new_job_id() {
   return boost::uuids::to_string(gen());
 }
 
-void data_started(Session& s, const std::string& job_id, JobKind kind, const std::string& source_path) {
+void data_started(JobHost& s, const std::string& job_id, JobKind kind, const std::string& source_path) {
   JobEventSink* sink = s.ctx().jobs;
   if (!sink) return;
   auto job = std::make_shared<Job>();
@@ -83,7 +83,7 @@ void data_started(Session& s, const std::string& job_id, JobKind kind, const std
   sink->publish(e);
 }
 
-void data_bytes(Session& s, uint64_t n) {
+void data_bytes(JobHost& s, uint64_t n) {
   JobEventSink* sink = s.ctx().jobs;
   if (!sink) return;
   auto job = find(s);
@@ -141,7 +141,7 @@ void publish_halt(JobEventSink& sink, Job& job, sm::DataHaltReason reason, const
   sink.publish(e);
 }
 
-std::shared_ptr<Job> take(Session& s) {
+std::shared_ptr<Job> take(JobHost& s) {
   auto& slot = s.jobs().report;
   std::lock_guard lock(slot.mu);
   return std::exchange(slot.job, nullptr);
@@ -149,7 +149,7 @@ std::shared_ptr<Job> take(Session& s) {
 
 }  // namespace
 
-void data_halted(Session& s, sm::DataHaltReason reason, const std::string& text) {
+void data_halted(JobHost& s, sm::DataHaltReason reason, const std::string& text) {
   JobEventSink* sink = s.ctx().jobs;
   if (!sink) return;
   auto job = take(s);
@@ -157,7 +157,7 @@ void data_halted(Session& s, sm::DataHaltReason reason, const std::string& text)
   publish_halt(*sink, *job, reason, text, s.jobs().dv.bytes_processed);
 }
 
-void data_worker_done(Session& s) {
+void data_worker_done(JobHost& s) {
   JobEventSink* sink = s.ctx().jobs;
   if (!sink) return;
   auto job = take(s);
@@ -176,7 +176,7 @@ void data_worker_done(Session& s) {
   publish_halt(*sink, *job, reason == sm::DataHaltReason::na ? sm::DataHaltReason::aborted : reason, text, processed);
 }
 
-void mover_changed(Session& s, const sm::MoverMachine& m, const std::string& text) {
+void mover_changed(JobHost& s, const sm::MoverMachine& m, const std::string& text) {
   JobEventSink* sink = s.ctx().jobs;
   if (!sink) return;
   auto job = find(s);
@@ -199,7 +199,7 @@ void mover_changed(Session& s, const sm::MoverMachine& m, const std::string& tex
   }
 }
 
-void mover_continued(Session& s, const std::string& tape) {
+void mover_continued(JobHost& s, const std::string& tape) {
   JobEventSink* sink = s.ctx().jobs;
   if (!sink) return;
   auto job = find(s);
@@ -212,7 +212,7 @@ void mover_continued(Session& s, const std::string& tape) {
   sink->publish(e);
 }
 
-std::string current_job_id(Session& s) {
+std::string current_job_id(JobHost& s) {
   auto job = find(s);
   return job ? job->id : std::string();
 }

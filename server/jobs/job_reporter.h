@@ -44,7 +44,7 @@
 
 namespace ndmp::server {
 
-class Session;
+class JobHost;
 
 namespace report {
 
@@ -55,13 +55,13 @@ std::string new_job_id();
 // destination): the job `job_id` begins and "started" is published. A job
 // still registered for this session (a previous one never halted) is
 // replaced.
-void data_started(Session& s, const std::string& job_id, events::JobKind kind, const std::string& source_path);
+void data_started(JobHost& s, const std::string& job_id, events::JobKind kind, const std::string& source_path);
 
 // `n` more bytes went through the data connection. Publishes progress for the
 // first bytes and then when progress_interval has passed since the last
 // progress; bytes, average rate since the start, and for a backup the time
 // left from the engine's estimate. Called without the jobs mutex.
-void data_bytes(Session& s, uint64_t n);
+void data_bytes(JobHost& s, uint64_t n);
 
 // DATA went HALTED for `reason` (the engine ended in finish(), or the DMA's
 // DATA_ABORT): publishes the halt, preceded by an exception when the data
@@ -69,24 +69,24 @@ void data_bytes(Session& s, uint64_t n);
 // later, because a DMA may DATA_STOP (back to IDLE, reason NA) as soon as it
 // has the halt post. Called with the jobs mutex held; a second call for the
 // same job does nothing.
-void data_halted(Session& s, sm::DataHaltReason reason, const std::string& text);
+void data_halted(JobHost& s, sm::DataHaltReason reason, const std::string& text);
 
 // The data worker is about to return. Reports the halt of a job still open
 // (the session ended and SessionJobs::shutdown aborted it without a post),
 // else nothing. Called without the jobs mutex.
-void data_worker_done(Session& s);
+void data_worker_done(JobHost& s);
 
 // The mover's machine `m` changed state inside the worker (pause, halt).
 // `text` is the operator text of the change (tape error), if any.
 // Called with the jobs mutex held.
-void mover_changed(Session& s, const sm::MoverMachine& m, const std::string& text);
+void mover_changed(JobHost& s, const sm::MoverMachine& m, const std::string& text);
 
 // MOVER_CONTINUE was accepted; `tape` is the drive the mover goes on with.
 // Called with the jobs mutex held.
-void mover_continued(Session& s, const std::string& tape);
+void mover_continued(JobHost& s, const std::string& tape);
 
 // The id of this session's current job, or "" (tests and logs).
-std::string current_job_id(Session& s);
+std::string current_job_id(JobHost& s);
 
 }  // namespace report
 }  // namespace ndmp::server

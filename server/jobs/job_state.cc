@@ -2,7 +2,7 @@
 #include "server/jobs/job_state.h"
 
 #include "common/log.h"
-#include "server/session/session.h"
+#include "server/jobs/job_host.h"
 
 namespace ndmp::server {
 
@@ -21,7 +21,7 @@ bool SessionJobs::mover_holds_tape() {
   return mover && (mover->state() == sm::MoverState::listen || mover->state() == sm::MoverState::active);
 }
 
-void post_notifications(Session& s, const std::vector<sm::Notification>& notes, bool after_reply,
+void post_notifications(JobHost& s, const std::vector<sm::Notification>& notes, bool after_reply,
                         const std::string& text) {
   const int v = s.version();
   for (const auto& n : notes) {
@@ -97,7 +97,7 @@ void SessionJobs::join_data_threads() {
   if (data_worker.joinable()) data_worker.join();
 }
 
-void SessionJobs::shutdown(Session& s) {
+void SessionJobs::shutdown(JobHost& s) {
   {
     std::lock_guard lock(mu);
     bool running = false;

@@ -16,8 +16,8 @@
 //
 // One mutex serialises every machine call (the machines themselves are not
 // thread-safe); workers wait on `cv` for MOVER_READ, CONTINUE, ABORT, STOP.
-// Posts owed by a request go after its reply (Session::queue_post); posts
-// owed by a worker's event go out at once (Session::send_post).
+// Posts owed by a request go after its reply (JobHost::queue_post); posts
+// owed by a worker's event go out at once (JobHost::send_post).
 #pragma once
 
 #include <condition_variable>
@@ -37,7 +37,7 @@
 
 namespace ndmp::server {
 
-class Session;
+class JobHost;
 class TapeService;
 namespace report {
 struct Job;  // server/jobs/job_reporter.cc
@@ -125,7 +125,7 @@ struct SessionJobs {
   bool mover_holds_tape();
   // Halts any running DATA or MOVER operation and waits for its threads.
   // Called when the session ends (the DMA's connection dropped or closed).
-  void shutdown(Session& s);
+  void shutdown(JobHost& s);
 
   // Joins finished threads (called before starting new ones and on STOP).
   void join_mover_threads();
@@ -145,20 +145,20 @@ inline msg::Addr tcp_addr(uint32_t ip, uint16_t port) {
 
 // Turns state-machine notifications into posts: queued after the current
 // reply when `after_reply`, else sent now.
-void post_notifications(Session& s, const std::vector<sm::Notification>& notes, bool after_reply,
+void post_notifications(JobHost& s, const std::vector<sm::Notification>& notes, bool after_reply,
                         const std::string& text = {});
 
 // Workers (server/jobs/mover_worker.cc, server/jobs/data_worker.cc). Started with the
 // session's jobs mutex held; they take it themselves as needed.
-void start_mover_worker(Session& s);
+void start_mover_worker(JobHost& s);
 // MOVER_LISTEN over TCP: one thread takes the peer, then moves the data.
-void start_mover_acceptor(Session& s);
+void start_mover_acceptor(JobHost& s);
 // Blocks until `l`'s peer waits, then takes it, marking `t.taking` under
 // the jobs mutex in between (nullptr if the listener was cancelled). The
 // caller then, under the mutex, clears `t`, applies the connection and
 // notifies `cv`.
 std::shared_ptr<Channel> take_peer(SessionJobs& j, TcpListener& l, PeerTake& t);
-void start_data_backup(Session& s, backup::BackupRequest req);
-void start_data_recover(Session& s, backup::RestoreRequest req, bool direct, sm::DataEvent op);
+void start_data_backup(JobHost& s, backup::BackupRequest req);
+void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm::DataEvent op);
 
 }  // namespace ndmp::server

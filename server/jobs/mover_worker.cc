@@ -19,7 +19,7 @@
 #include "server/datapath/device_state.h"
 #include "server/jobs/job_state.h"
 #include "server/jobs/job_reporter.h"
-#include "server/session/session.h"
+#include "server/jobs/job_host.h"
 #include "server/datapath/tape_service.h"
 
 namespace ndmp::server {
@@ -29,7 +29,7 @@ using Lock = std::unique_lock<std::mutex>;
 
 // Applies an internal event and posts what it owes. Returns false if the
 // machine refused it (the DMA got there first: abort, close).
-bool event(Session& s, SessionJobs& j, sm::MoverEvent e, uint64_t seek = 0, const std::string& text = {}) {
+bool event(JobHost& s, SessionJobs& j, sm::MoverEvent e, uint64_t seek = 0, const std::string& text = {}) {
   auto& m = *j.mover;
   sm::MoverArgs args;
   args.seek_position = seek;
@@ -52,7 +52,7 @@ bool in_window(const MoverVars& v, uint64_t offset) {
   return offset - v.window_offset < v.window_length;
 }
 
-void halt_on_tape_error(Session& s, SessionJobs& j, Lock& lock, const TapeIo& t, bool& keep_going) {
+void halt_on_tape_error(JobHost& s, SessionJobs& j, Lock& lock, const TapeIo& t, bool& keep_going) {
   // v4 halts on a media error; v2/v3 pause MEDIA_ERROR and let the DMA decide.
   // Only a halt ends the stream: a paused mover keeps the data connection so
   // MOVER_CONTINUE can retry the record (MOVER_ABORT shuts it down).
@@ -98,7 +98,7 @@ bool next_record(Channel& chan, std::vector<uint8_t>& rec, NextRecord& out, bool
   return true;
 }
 
-void run_backup(Session& s, SessionJobs& j) {
+void run_backup(JobHost& s, SessionJobs& j) {
   Lock lock(j.mu);
   auto chan = j.mover_channel;
   const uint32_t rs = j.mv.record_size;
@@ -177,7 +177,7 @@ void run_backup(Session& s, SessionJobs& j) {
   }
 }
 
-void run_restore(Session& s, SessionJobs& j) {
+void run_restore(JobHost& s, SessionJobs& j) {
   Lock lock(j.mu);
   auto chan = j.mover_channel;
   const uint32_t rs = j.mv.record_size;
@@ -256,7 +256,7 @@ void run_restore(Session& s, SessionJobs& j) {
 
 namespace {
 // The worker thread's body once the mover is ACTIVE.
-void run_mover(Session& s, SessionJobs& j, bool backup) {
+void run_mover(JobHost& s, SessionJobs& j, bool backup) {
   if (backup)
     run_backup(s, j);
   else
@@ -268,13 +268,13 @@ void run_mover(Session& s, SessionJobs& j, bool backup) {
 }
 }  // namespace
 
-void start_mover_worker(Session& s) {
+void start_mover_worker(JobHost& s) {
   auto& j = s.jobs();
   const bool backup = j.mover->mode() == sm::MoverMode::read;
   j.mover_worker = std::thread([&s, &j, backup] { run_mover(s, j, backup); });
 }
 
-void start_mover_acceptor(Session& s) {
+void start_mover_acceptor(JobHost& s) {
   auto& j = s.jobs();
   const bool backup = j.mover->mode() == sm::MoverMode::read;
   j.mover_take = {.pending = true, .taking = false};

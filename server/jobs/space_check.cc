@@ -10,7 +10,7 @@
 #include "common/escape.h"
 #include "common/log.h"
 #include "server/context/context.h"
-#include "server/session/session.h"
+#include "server/jobs/job_host.h"
 
 namespace ndmp::server {
 namespace {
@@ -33,7 +33,7 @@ uint64_t used_bytes_of(const std::string& path) {
   return static_cast<uint64_t>(v.f_blocks - v.f_bfree) * v.f_frsize;
 }
 
-void tell_dma(Session& s, const std::string& raw) {
+void tell_dma(JobHost& s, const std::string& raw) {
   const std::string text = log::escape_controls(raw);  // names the DMA's FILESYSTEM
   if (s.version() == 2) {
     msg::LogLogPost p;
@@ -76,7 +76,7 @@ SpaceEstimate estimate_backup_size(const std::string& source_dir) {
   return est;
 }
 
-msg::Error check_backup_space(Session& s, const std::string& job_id, const std::string& source_dir,
+msg::Error check_backup_space(JobHost& s, const std::string& job_id, const std::string& source_dir,
                               std::unique_lock<std::mutex>& lock) {
   JobEventSink* sink = s.ctx().jobs;
   if (!sink) return msg::Error::no_err;

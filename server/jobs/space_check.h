@@ -38,7 +38,7 @@
 
 namespace ndmp::server {
 
-class Session;
+class JobHost;
 
 inline constexpr std::chrono::milliseconds kEstimateBudget{2000};
 inline constexpr uint64_t kEstimateMaxEntries = 1'000'000;
@@ -54,7 +54,7 @@ SpaceEstimate estimate_backup_size(const std::string& source_dir);
 
 // no_err when the backup may go on (no observer, or it answered enough);
 // undefined when it is refused (logged and told to the DMA).
-msg::Error check_backup_space(Session& s, const std::string& job_id, const std::string& source_dir,
+msg::Error check_backup_space(JobHost& s, const std::string& job_id, const std::string& source_dir,
                               std::unique_lock<std::mutex>& lock);
 
 }  // namespace ndmp::server

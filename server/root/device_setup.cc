@@ -3,11 +3,8 @@
 #include <filesystem>
 
 #include "common/log.h"
-#include <chrono>
-#include <thread>
 
 #include "server/context/context.h"
-#include "server/session/session.h"
 
 namespace ndmp::server {
 namespace {
@@ -56,12 +53,6 @@ std::string setup_devices(ServerContext& ctx) {
               dev::to_string(d.origin), d.sg_path.empty() ? "" : " " + d.sg_path);
   if (devices.empty()) log::info("no tape devices configured (set 'library' or 'discover-devices' in ndmpd.conf)");
   return {};
-}
-
-dev::StatusOr<std::unique_ptr<dev::Transport>> open_device(Session& s, const std::string& name) {
-  auto t = s.ctx().inventory->open(name, s.device_holder());
-  if (t.ok() && s.ctx().wrap_transport) return s.ctx().wrap_transport(name, std::move(t.value()));
-  return t;
 }
 
 }  // namespace ndmp::server

@@ -27,6 +27,7 @@
 
 #include "cloudmanager/bridge.h"
 #include "common/log.h"
+#include "server/handlers/tables.h"
 #include "server/root/device_setup.h"
 #include "server/session/session.h"
 
@@ -136,7 +137,7 @@ HostIdentity read_host_identity() {
   return h;
 }
 
-Server::Server(Config config) : ctx_(std::make_unique<ServerContext>()) {
+Server::Server(Config config) : ctx_(std::make_unique<ServerContext>()), dispatch_(index_all_interfaces()) {
   ctx_->config = std::move(config);
 }
 
@@ -289,7 +290,7 @@ void Server::admit(int fd, const sockaddr_storage& ss) {
   auto body = [this, fd, peer = std::move(peer), id, v = adm.visitor]() mutable {
     std::unique_ptr<Session> s;
     try {
-      s = std::make_unique<Session>(*ctx_, fd, peer, id);  // starts the session's sender thread
+      s = std::make_unique<Session>(*ctx_, dispatch_, fd, peer, id);  // starts the session's sender thread
     } catch (const std::system_error& e) {
       log::error("cannot start a session for the connection from {}: {}; closing it", peer, e.what());
     }

@@ -18,6 +18,7 @@
 #include "server/context/config.h"
 #include "server/context/context.h"
 #include "server/jobs/job_event_queue.h"
+#include "server/session/dispatch.h"
 
 namespace ndmp::cm {
 class Bridge;
@@ -57,6 +58,8 @@ class Server {
   void admit(int fd, const sockaddr_storage& peer);
 
   std::unique_ptr<ServerContext> ctx_;
+  // Every interface's handlers, indexed once and shared by all sessions.
+  const DispatchIndex dispatch_;
   // Declared after ctx_, so destroyed before it; ctx_->jobs points here.
   std::unique_ptr<cm::Bridge> bridge_;
   std::unique_ptr<JobEventQueue> job_events_;  // between the sessions and bridge_

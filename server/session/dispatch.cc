@@ -1,20 +1,16 @@
 #include "server/session/dispatch.h"
 
-#include <unordered_map>
-
 namespace ndmp::server {
 
-const DispatchEntry* find_handler(uint32_t code) {
-  // Built once from the interface tables; a code listed twice is a programming
-  // error caught by the dispatch test, not silently shadowed.
-  static const std::unordered_map<uint32_t, const DispatchEntry*> index = [] {
-    std::unordered_map<uint32_t, const DispatchEntry*> m;
-    for (auto table : {connect_table(), config_table(), scsi_table(), tape_table(), data_table(), mover_table()})
-      for (const auto& e : table) m.emplace(e.code, &e);
-    return m;
-  }();
-  auto it = index.find(code);
-  return it == index.end() ? nullptr : it->second;
+DispatchIndex::DispatchIndex(std::initializer_list<std::span<const DispatchEntry>> tables) {
+  for (auto table : tables)
+    for (const auto& e : table)
+      if (!index_.emplace(e.code, &e).second) duplicates_.push_back(e.code);
+}
+
+const DispatchEntry* DispatchIndex::find(uint32_t code) const {
+  auto it = index_.find(code);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 }  // namespace ndmp::server

@@ -8,7 +8,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <initializer_list>
 #include <span>
+#include <unordered_map>
+#include <vector>
 
 #include "xdr/model.h"
 
@@ -61,15 +64,22 @@ Reply typed(Session& s, const msg::Body& b) {
   return F(s, static_cast<const Req&>(b));
 }
 
-// The per-interface tables, each defined beside its handlers in handlers/.
-std::span<const DispatchEntry> connect_table();
-std::span<const DispatchEntry> config_table();
-std::span<const DispatchEntry> scsi_table();
-std::span<const DispatchEntry> tape_table();
-std::span<const DispatchEntry> data_table();
-std::span<const DispatchEntry> mover_table();
+// Every interface's rows, indexed by message number. Built once by the
+// composition root from the handlers' tables (handlers/tables.h) and shared,
+// read-only, by every session: the session finds a handler without knowing
+// which interfaces exist, so session/ does not depend on handlers/.
+class DispatchIndex {
+ public:
+  // A code listed twice is a programming error caught by the dispatch test,
+  // not silently shadowed: the first row wins and duplicates() names it.
+  explicit DispatchIndex(std::initializer_list<std::span<const DispatchEntry>> tables);
+  // The row for `code` (nullptr = unknown message).
+  const DispatchEntry* find(uint32_t code) const;
+  const std::vector<uint32_t>& duplicates() const { return duplicates_; }
 
-// Finds the row for a code among all tables (nullptr = unknown message).
-const DispatchEntry* find_handler(uint32_t code);
+ private:
+  std::unordered_map<uint32_t, const DispatchEntry*> index_;
+  std::vector<uint32_t> duplicates_;
+};
 
 }  // namespace ndmp::server

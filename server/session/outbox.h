@@ -23,11 +23,13 @@
 #include <thread>
 #include <vector>
 
+#include "server/jobs/job_host.h"
+
 namespace ndmp::server {
 
 class Outbox {
  public:
-  enum class Kind { urgent, bulk };
+  using Kind = PostKind;  // jobs/job_host.h
   static constexpr size_t kBulkCap = 4u << 20;
   // Bytes queued or in flight when the session ends are given this long to
   // leave (CONNECT_CLOSE's reply, a last halt post) before the socket closes.

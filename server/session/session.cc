@@ -61,8 +61,8 @@ class Session::Holder final : public dev::DeviceHolder {
   bool ended_ = false;
 };
 
-Session::Session(ServerContext& ctx, int fd, std::string peer, uint64_t id)
-    : ctx_(ctx), fd_(fd), peer_(std::move(peer)), id_(id),
+Session::Session(ServerContext& ctx, const DispatchIndex& dispatch, int fd, std::string peer, uint64_t id)
+    : ctx_(ctx), dispatch_(dispatch), fd_(fd), peer_(std::move(peer)), id_(id),
       devices_(std::make_unique<SessionDevices>()), jobs_(std::make_unique<SessionJobs>()),
       holder_(std::make_shared<Holder>(fd)), outbox_(fd, fmt::format("session {} ({})", id, peer_)) {
   // The brake keys on the host part only: a peer reconnecting from a new port is the same peer.
@@ -327,7 +327,7 @@ bool Session::handle_record(std::span<const uint8_t> record) {
     return true;
   }
 
-  const DispatchEntry* entry = find_handler(h.code);
+  const DispatchEntry* entry = dispatch_.find(h.code);
   Reply reply;
   // Version 0 is the handshake subset (facts 1.4), identical in every version.
   const uint8_t vbit = v == 0 ? kAllVersions : static_cast<uint8_t>(1u << v);
@@ -364,6 +364,12 @@ void Session::release_everything() {
   // A DMA that vanishes must not leave a job running or a drive locked (SPEC4 3.4.1).
   jobs_->shutdown(*this);
   devices_->close_all(*this);
+}
+
+dev::StatusOr<std::unique_ptr<dev::Transport>> Session::open_device(const std::string& name) {
+  auto t = ctx_.inventory->open(name, device_holder());
+  if (t.ok() && ctx_.wrap_transport) return ctx_.wrap_transport(name, std::move(t.value()));
+  return t;
 }
 
 }  // namespace ndmp::server

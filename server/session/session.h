@@ -7,7 +7,7 @@
 //                   │   from a record's first byte to its last, idle-timeout (when set)
 //                   │   while logged in with no job, no open device and no request
 //                   │ xdr::decode(version) → header + typed body
-//                   │ find_handler(code): version check, access check
+//                   │ dispatch_.find(code): version check, access check
 //                   │ handler(Session&, request) → Reply
 //                   └ send reply, then the posts the handler queued
 //   every reply and post ──> Outbox (server/session/outbox.h) ──> one sender thread ──> DMA
@@ -28,6 +28,8 @@
 #include <optional>
 #include <string>
 
+#include "devices/status.h"
+#include "devices/transport.h"
 #include "server/context/auth.h"
 #include "server/session/dispatch.h"
 #include "server/context/front_door.h"
@@ -44,11 +46,12 @@ struct ServerContext;
 struct SessionDevices;  // the session's open tape/SCSI device (datapath/device_state.h)
 struct SessionJobs;     // DATA and MOVER of this session (jobs/job_state.h)
 
-class Session {
+class Session final : public JobHost {
  public:
   static constexpr int kAnnouncedVersion = 4;
 
-  Session(ServerContext& ctx, int fd, std::string peer, uint64_t id);
+  // `dispatch` outlives the session (the composition root owns it).
+  Session(ServerContext& ctx, const DispatchIndex& dispatch, int fd, std::string peer, uint64_t id);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -56,8 +59,8 @@ class Session {
   void run();
 
   // --- for handlers (session thread only) ---
-  ServerContext& ctx() { return ctx_; }
-  int version() const { return version_; }
+  ServerContext& ctx() override { return ctx_; }
+  int version() const override { return version_; }
   bool version_negotiated() const { return negotiated_; }
   void set_version(int v) {
     version_ = v;
@@ -83,23 +86,29 @@ class Session {
   bool ext_list_got = false;
   bool ext_list_set = false;
 
-  SessionDevices& devices();
-  SessionJobs& jobs();
+  SessionDevices& devices() override;
+  SessionJobs& jobs() override;
   // This session as the holder of the devices it opens: leaving once its DMA
   // has closed the connection or the session has ended (devices/inventory.h).
   std::shared_ptr<const dev::DeviceHolder> device_holder() const;
+  // Opens a device by inventory name for this session. A device still held
+  // by a session whose DMA has closed its connection (a DMA that reconnects
+  // the moment it disconnected) is waited for until released, not reported
+  // busy.
+  dev::StatusOr<std::unique_ptr<dev::Transport>> open_device(const std::string& name);
 
   // Queue a post to go out after the current reply (session thread).
-  void queue_post(uint32_t code, std::unique_ptr<msg::Body> body);
+  void queue_post(uint32_t code, std::unique_ptr<msg::Body> body) override;
   // Sends a post now, from any thread, behind everything already queued.
   // Urgent posts (NOTIFY_*) are always taken at once, so they may be sent
   // with a service mutex held; bulk ones (file history, LOG text) may wait
   // for a slow DMA and must be sent without any lock held. Returns false if
   // the connection is gone.
-  bool send_post(uint32_t code, const msg::Body& body, Outbox::Kind kind = Outbox::Kind::urgent);
+  bool send_post(uint32_t code, const msg::Body& body, PostKind kind) override;
+  using JobHost::send_post;
 
   // "session 7 (192.0.2.4:51230)" for log lines.
-  std::string tag() const;
+  std::string tag() const override;
 
  private:
   bool handle_record(std::span<const uint8_t> record);
@@ -110,6 +119,7 @@ class Session {
   void release_everything();
 
   ServerContext& ctx_;
+  const DispatchIndex& dispatch_;
   int fd_;
   std::string peer_;
   std::string peer_host_;

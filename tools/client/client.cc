@@ -12,7 +12,7 @@
 #include <ctime>
 
 #include "fmt/format.h"
-#include "server/context/auth.h"
+#include "xdr/auth_digest.h"
 
 namespace ndmp::client {
 
@@ -121,7 +121,7 @@ std::string Client::auth_md5(const std::string& user, const std::string& passwor
   msg::ConnectClientAuthRequest req;
   req.auth.type = msg::AuthType::md5;
   req.auth.id = user;
-  req.auth.digest = server::md5_digest(password, attr.challenge);
+  req.auth.digest = xdr::md5_digest(password, attr.challenge);
   auto r = call(msg::code::CONNECT_CLIENT_AUTH, req);
   if (!r.ok) return r.failure;
   if (r.error() != msg::Error::no_err) return fmt::format("authentication failed: {}", msg::to_string(r.error()));

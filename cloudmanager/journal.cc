@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "common/house_rule.h"
 #include "common/log.h"
 
 namespace ndmp::cm {
@@ -244,6 +245,7 @@ void Journal::drop_for_bound_locked(uint64_t incoming, bool incoming_is_progress
 
 std::optional<uint64_t> Journal::append(EntryClass cls, int32_t command,
                                         const std::function<std::string(uint64_t)>& make_body) {
+  house::no_service_lock("appending to the Cloud Manager journal");
   std::lock_guard lock(mu_);
   if (fd_ < 0) return std::nullopt;
   JournalEntry e;

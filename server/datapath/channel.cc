@@ -12,6 +12,7 @@
 #include <cstring>
 #include <thread>
 
+#include "common/house_rule.h"
 #include "fmt/format.h"
 
 namespace ndmp::server {
@@ -58,6 +59,7 @@ struct PipeCore {
   }
   // Blocks until `want` bytes are filled, the stream ended or was aborted.
   void wait_filled(std::unique_lock<std::mutex>& lock, size_t want) {
+    house::no_service_lock("waiting for data on a local data connection");
     want = std::min(want, cap());
     if (size >= want || aborted || write_closed) return;
     reader_wants = want;
@@ -72,6 +74,7 @@ class PipeWriter : public Channel {
   ~PipeWriter() override { close_write(); }
   long read(std::span<uint8_t>) override { return -1; }
   bool write_all(std::span<const uint8_t> data) override {
+    house::no_service_lock("writing to a local data connection");
     PipeCore& c = *c_;
     std::unique_lock lock(c.mu);
     while (!data.empty()) {
@@ -226,6 +229,7 @@ class TcpChannel : public Channel {
   }
   ~TcpChannel() override { ::close(fd_); }
   long read(std::span<uint8_t> buf) override {
+    house::no_service_lock("reading a TCP data connection");
     if (down_) return -1;
     for (;;) {
       ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
@@ -235,6 +239,7 @@ class TcpChannel : public Channel {
     }
   }
   bool write_all(std::span<const uint8_t> data) override {
+    house::no_service_lock("writing a TCP data connection");
     while (!data.empty()) {
       if (down_) return false;
       ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
@@ -286,6 +291,7 @@ std::string ipv4_text(uint32_t ip) {
 }
 
 std::shared_ptr<Channel> connect_tcp(uint32_t ip, uint16_t port, std::string& why) {
+  house::no_service_lock("connecting a TCP data connection");
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     why = std::strerror(errno);
@@ -352,6 +358,7 @@ bool TcpListener::peer_waiting() const {
 }
 
 bool TcpListener::wait_ready() {
+  house::no_service_lock("waiting for a data connection's peer");
   if (fd_ < 0) return false;
   pollfd p[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
   for (;;) {

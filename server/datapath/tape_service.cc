@@ -1,5 +1,6 @@
 #include "server/datapath/tape_service.h"
 
+#include "common/house_rule.h"
 #include "common/log.h"
 #include "server/datapath/device_errors.h"
 
@@ -22,6 +23,7 @@ TapeService::TapeService(std::string name, std::unique_ptr<dev::Transport> trans
 TapeService::~TapeService() = default;
 
 msg::Error TapeService::open_checks(std::string& why) {
+  house::no_service_lock("checking a tape drive");
   std::lock_guard lock(mu_);
   dev::Status ready = drive_.test_unit_ready();
   if (mode_ == msg::TapeOpenMode::raw) return Error::no_err;  // raw opens with no tape (SPEC4 3.4.1)
@@ -48,6 +50,7 @@ msg::Error TapeService::open_checks(std::string& why) {
 }
 
 TapeIo TapeService::write(std::span<const uint8_t> record) {
+  house::no_service_lock("writing a tape record");
   std::lock_guard lock(mu_);
   if (record.empty()) return {};
   last_error_ = false;
@@ -68,6 +71,7 @@ TapeIo TapeService::write(std::span<const uint8_t> record) {
 }
 
 TapeIo TapeService::read(uint32_t count, std::vector<uint8_t>& out, int version) {
+  house::no_service_lock("reading a tape record");
   std::lock_guard lock(mu_);
   out.clear();
   if (count == 0) return {};
@@ -105,6 +109,7 @@ TapeIo TapeService::implicit_filemark() {
 }
 
 TapeIo TapeService::mtio(msg::MtioOp op, uint32_t count, int version) {
+  house::no_service_lock("a tape motion command");
   std::lock_guard lock(mu_);
   using Op = msg::MtioOp;
   last_error_ = false;
@@ -160,6 +165,7 @@ TapeIo TapeService::mtio(msg::MtioOp op, uint32_t count, int version) {
 }
 
 TapeIo TapeService::close() {
+  house::no_service_lock("closing a tape");
   std::lock_guard lock(mu_);
   if (dirty_ && writable()) {
     if (TapeIo t = implicit_filemark(); t.error != Error::no_err) return t;
@@ -174,6 +180,7 @@ TapeIo TapeService::close() {
 }
 
 msg::TapeGetStateReply TapeService::state(int version) {
+  house::no_service_lock("asking a tape drive its state");
   std::lock_guard lock(mu_);
   msg::TapeGetStateReply r;
   // Validity bits (v3 _INVALID, v4 _UNS) share values: FILE_NUM 0x1,

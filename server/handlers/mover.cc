@@ -16,7 +16,7 @@ namespace ndmp::server {
 namespace {
 
 using msg::Error;
-using Lock = std::unique_lock<std::mutex>;
+using Lock = house::ServiceLock;
 
 Error err(sm::Error e) { return ndmp_error(e); }
 

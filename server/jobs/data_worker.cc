@@ -27,7 +27,7 @@
 namespace ndmp::server {
 namespace {
 
-using Lock = std::unique_lock<std::mutex>;
+using Lock = house::ServiceLock;
 
 // Bulk: may wait for a slow DMA, so never called with the jobs mutex held.
 // Texts carry names from the DMA and from tape; a control character that a

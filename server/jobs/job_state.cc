@@ -64,18 +64,18 @@ void post_notifications(JobHost& s, const std::vector<sm::Notification>& notes, 
 }
 
 namespace {
-void settle(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, PeerTake& t, TcpListener* l) {
+void settle(house::ServiceCondition& cv, house::ServiceLock& lock, PeerTake& t, TcpListener* l) {
   // With the mutex held and `taking` false, a peer seen in the accept queue
   // is still there for the acceptor, which will take it and clear `pending`.
   if (t.pending && (t.taking || (l && l->peer_waiting()))) cv.wait(lock, [&] { return !t.pending; });
 }
 }  // namespace
 
-void SessionJobs::settle_mover(std::unique_lock<std::mutex>& lock) {
+void SessionJobs::settle_mover(house::ServiceLock& lock) {
   settle(cv, lock, mover_take, mover_listener.get());
 }
 
-void SessionJobs::settle_data(std::unique_lock<std::mutex>& lock) {
+void SessionJobs::settle_data(house::ServiceLock& lock) {
   settle(cv, lock, data_take, data_listener.get());
 }
 

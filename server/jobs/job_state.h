@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "backup/backup_engine.h"
+#include "common/house_rule.h"
 #include "backup/restore_engine.h"
 #include "server/datapath/channel.h"
 #include "statemachine/data_machine.h"
@@ -74,8 +75,9 @@ struct PeerTake {
 };
 
 struct SessionJobs {
-  std::mutex mu;
-  std::condition_variable cv;
+  // The service mutex (common/house_rule.h): no I/O while it is held.
+  house::ServiceMutex mu;
+  house::ServiceCondition cv;
 
   // Created on first use, at the negotiated version.
   std::optional<sm::MoverMachine> mover;
@@ -118,8 +120,8 @@ struct SessionJobs {
   PeerTake data_take;
   // Called first by every handler holding `lock` (the jobs mutex): if a
   // peer is connected but not yet taken, waits until its acceptor took it.
-  void settle_mover(std::unique_lock<std::mutex>& lock);
-  void settle_data(std::unique_lock<std::mutex>& lock);
+  void settle_mover(house::ServiceLock& lock);
+  void settle_data(house::ServiceLock& lock);
 
   // True while the MOVER is LISTEN or ACTIVE: the tape belongs to it then.
   bool mover_holds_tape();

@@ -25,7 +25,7 @@
 namespace ndmp::server {
 namespace {
 
-using Lock = std::unique_lock<std::mutex>;
+using Lock = house::ServiceLock;
 
 // Applies an internal event and posts what it owes. Returns false if the
 // machine refused it (the DMA got there first: abort, close).

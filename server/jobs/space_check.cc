@@ -77,7 +77,7 @@ SpaceEstimate estimate_backup_size(const std::string& source_dir) {
 }
 
 msg::Error check_backup_space(JobHost& s, const std::string& job_id, const std::string& source_dir,
-                              std::unique_lock<std::mutex>& lock) {
+                              house::ServiceLock& lock) {
   JobEventSink* sink = s.ctx().jobs;
   if (!sink) return msg::Error::no_err;
   lock.unlock();

@@ -34,6 +34,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/house_rule.h"
 #include "xdr/model.h"
 
 namespace ndmp::server {
@@ -55,6 +56,6 @@ SpaceEstimate estimate_backup_size(const std::string& source_dir);
 // no_err when the backup may go on (no observer, or it answered enough);
 // undefined when it is refused (logged and told to the DMA).
 msg::Error check_backup_space(JobHost& s, const std::string& job_id, const std::string& source_dir,
-                              std::unique_lock<std::mutex>& lock);
+                              house::ServiceLock& lock);
 
 }  // namespace ndmp::server

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "common/house_rule.h"
 #include "common/log.h"
 
 namespace ndmp::server {
@@ -22,6 +23,8 @@ Outbox::~Outbox() {
 }
 
 bool Outbox::push(Kind kind, const Encoder& encode) {
+  // A bulk post waits for a slow DMA to read.
+  if (kind == Kind::bulk) house::no_service_lock("a bulk post (file history, LOG) to the DMA");
   std::unique_lock lock(mu_);
   if (kind == Kind::bulk) cv_.wait(lock, [&] { return failed_ || finishing_ || queued_bytes_ < kBulkCap; });
   if (failed_ || finishing_) return false;

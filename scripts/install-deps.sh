@@ -18,6 +18,7 @@ PKGS="build-essential cmake ninja-build pkg-config
  qemu-system-x86 busybox-static tgt open-iscsi
  gcc-12 make zlib1g-dev libelf1 libssl3 curl ca-certificates
  python3
+ lintian dpkg-dev systemd
  clang-16 libclang-rt-16-dev"
 missing=""
 for p in $PKGS; do

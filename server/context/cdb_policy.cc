@@ -152,7 +152,7 @@ std::string cdb_refusal(dev::DeviceKind kind, ScsiPassthrough mode, std::span<co
 
 msg::Error audit_cdb(Session& s, const std::string& device, dev::DeviceKind kind, const msg::ExecuteCdbRequest& req,
                      const char* request, std::chrono::milliseconds& timeout) {
-  const ScsiPassthrough mode = s.ctx().config.passthrough_for(device);
+  const ScsiPassthrough mode = s.ctx().settings()->config.passthrough_for(device);
   std::string why = cdb_refusal(kind, mode, req.cdb, req.timeout_ms);
   if (!why.empty()) {
     log::warn("{}: {} on {} refused: {}", s.tag(), request, device, why);

@@ -92,7 +92,8 @@ std::string data_connect_refusal(uint32_t ip, uint16_t port, const std::optional
 
 msg::Error audit_data_connect(Session& s, const msg::Addr& addr, const char* request) {
   if (addr.type != msg::AddrType::tcp) return msg::Error::no_err;
-  const auto& allow = s.ctx().config.data_connect_allow;
+  const auto settings = s.ctx().settings();
+  const auto& allow = settings->config.data_connect_allow;
   const bool loopback = peer_is_loopback(s.control_fd());
   const auto local = allow ? std::vector<uint32_t>{} : local_ipv4_addresses();
   for (const auto& a : addr.tcp) {

@@ -197,7 +197,7 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
   }
   // The source is opened here, once, below its export's descriptor; the
   // engine walks that descriptor. Before the job lock: this is disk I/O.
-  if (auto st = s.ctx().exports.open_inside(br.options.filesystem, false, br.source); !st.is_ok()) {
+  if (auto st = s.ctx().settings()->exports.open_inside(br.options.filesystem, false, br.source); !st.is_ok()) {
     log::warn("{}: DATA_START_BACKUP refused: FILESYSTEM \"{}\" is not inside an export of this server: {}", s.tag(),
               backup::printable(br.options.filesystem), st.text());
     return error_reply(Error::illegal_args);
@@ -236,7 +236,7 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   if (dest.empty()) dest = env_value(req.env, "FILESYSTEM");
   if (dest.empty() && !req.nlist.empty()) dest = req.nlist.front().destination_path;
   backup::RestoreRequest rr;
-  if (auto st = s.ctx().exports.open_inside(dest, true, rr.destination); dest.empty() || !st.is_ok()) {
+  if (auto st = s.ctx().settings()->exports.open_inside(dest, true, rr.destination); dest.empty() || !st.is_ok()) {
     log::warn("{}: DATA_START_RECOVER refused: destination \"{}\" is not inside an export of this server: {}", s.tag(),
               backup::printable(dest),
               dest.empty() ? "none given" : st.text());
@@ -246,7 +246,7 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   j.data_machine(s.version());
   j.settle_data(lock);
   rr.destination_root = backup::printable(rr.destination.name);  // shown in the worker's log lines
-  rr.privileges = s.ctx().config.restore_privileges;
+  rr.privileges = s.ctx().settings()->config.restore_privileges;
   rr.recursive = ro.recursive;
   for (const auto& n : req.nlist) {
     backup::NlistEntry e;

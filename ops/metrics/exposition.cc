@@ -1,9 +1,9 @@
 #include "ops/metrics/exposition.h"
 
-#include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <prometheus/text_serializer.h>
 
 namespace ndmp::ops::metrics {
 namespace {
@@ -18,60 +18,40 @@ bool name_chars(std::string_view n, bool colon) {
   return true;
 }
 
-std::string number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  // Counts up to 2^53 print as integers; the rest shortest round-trip.
-  if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0) return fmt::format("{:.0f}", v);
-  return fmt::format("{}", v);
-}
-
 }  // namespace
 
 bool Exposition::valid_metric_name(std::string_view n) { return name_chars(n, true); }
 bool Exposition::valid_label_name(std::string_view n) { return name_chars(n, false) && n.substr(0, 2) != "__"; }
 
-std::string Exposition::escape_label_value(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
-std::string Exposition::escape_help(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
 void Exposition::family(std::string_view name, std::string_view type, std::string_view help) {
-  if (!valid_metric_name(name) || (type != "counter" && type != "gauge" && type != "untyped"))
+  if (!valid_metric_name(name) || (type != "counter" && type != "gauge"))
     throw std::logic_error(fmt::format("bad metric family {} {}", name, type));
-  current_ = std::string(name);
-  out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, escape_help(help), name, type);
+  prometheus::MetricFamily f;
+  f.name = std::string(name);
+  // prometheus-cpp 1.0 escapes label values but writes HELP as given; the
+  // format wants \ and newline escaped there too.
+  for (char c : help) {
+    if (c == '\\') f.help += "\\\\";
+    else if (c == '\n') f.help += "\\n";
+    else f.help += c;
+  }
+  f.type = type == "counter" ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
+  families_.push_back(std::move(f));
 }
 
 void Exposition::sample(const Labels& labels, double value) {
-  out_ += current_;
-  if (!labels.empty()) {
-    out_ += '{';
-    for (size_t i = 0; i < labels.size(); ++i) {
-      if (!valid_label_name(labels[i].first)) throw std::logic_error("bad label name " + labels[i].first);
-      out_ += fmt::format("{}{}=\"{}\"", i ? "," : "", labels[i].first, escape_label_value(labels[i].second));
-    }
-    out_ += '}';
+  if (families_.empty()) throw std::logic_error("a sample before its family");
+  auto& f = families_.back();
+  prometheus::ClientMetric m;
+  for (const auto& [name, v] : labels) {
+    if (!valid_label_name(name)) throw std::logic_error("bad label name " + name);
+    m.label.push_back({name, v});
   }
-  out_ += ' ';
-  out_ += number(value);
-  out_ += '\n';
+  if (f.type == prometheus::MetricType::Counter) m.counter.value = value;
+  else m.gauge.value = value;
+  f.metric.push_back(std::move(m));
 }
+
+std::string Exposition::text() const { return prometheus::TextSerializer().Serialize(families_); }
 
 }  // namespace ndmp::ops::metrics

@@ -1,18 +1,24 @@
 // The Prometheus text exposition format, version 0.0.4
 // (prometheus.io/docs/instrumenting/exposition_formats): what a scrape of
-// /metrics returns. Debian 12 packages no C++ Prometheus client, and ndmpd
-// needs a few dozen lines of text, so this writes them itself:
+// /metrics returns.
 //
 //   # HELP ndmpd_jobs_started_total Jobs started since ndmpd started.
 //   # TYPE ndmpd_jobs_started_total counter
 //   ndmpd_jobs_started_total{type="backup"} 3
 //
-// The rules kept here (and checked by tests/ops/metrics_format_test.cc):
-// metric and label names match [a-zA-Z_:][a-zA-Z0-9_:]* (labels without
-// ':'); a family's HELP and TYPE come once, before its samples, and its
-// samples are contiguous; label values escape \ " and newline, HELP text
-// escapes \ and newline; values are decimal or +Inf/-Inf/NaN; lines end in
-// "\n", including the last.
+// The text is written by prometheus-cpp's TextSerializer (Debian 12's
+// prometheus-cpp-dev, the core library only): the library owns the format's
+// layout and label escaping (HELP text it writes as given: escaped here).
+// Not its registry: ndmpd's figures already have owners
+// (front door, job observer, bridge) and are read at scrape time, so they
+// are handed to the serializer as plain MetricFamily values. Not its pull
+// side either: that embeds civetweb, a second HTTP server with its own
+// threads, limits and deadlines; ops/metrics/listener.h is ours.
+//
+// This class adds what the serializer does not check: metric and label
+// names match [a-zA-Z_:][a-zA-Z0-9_:]* (labels without ':' and not "__"),
+// and the type is counter or gauge. tests/ops/ops_unit_test.cc checks the
+// result against the format's rules with an independent reader.
 #pragma once
 
 #include <string>
@@ -20,29 +26,28 @@
 #include <utility>
 #include <vector>
 
+#include <prometheus/metric_family.h>
+
 namespace ndmp::ops::metrics {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class Exposition {
  public:
-  // Starts a family: type "counter", "gauge" or "untyped". A name or type
-  // that breaks the rules is a programming error (asserted in tests).
+  // Starts a family: type "counter" or "gauge". A name or type that breaks
+  // the rules is a programming error (std::logic_error).
   void family(std::string_view name, std::string_view type, std::string_view help);
   // One sample of the current family (name = the family's).
   void sample(const Labels& labels, double value);
   void sample(double value) { sample({}, value); }
 
-  const std::string& text() const { return out_; }
+  std::string text() const;
 
   static bool valid_metric_name(std::string_view name);
   static bool valid_label_name(std::string_view name);
-  static std::string escape_label_value(std::string_view value);
-  static std::string escape_help(std::string_view help);
 
  private:
-  std::string out_;
-  std::string current_;
+  std::vector<prometheus::MetricFamily> families_;
 };
 
 }  // namespace ndmp::ops::metrics

@@ -217,6 +217,7 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
     return error_reply(e);
   j.dv.env = req.env;
   j.dv.bytes_processed = 0;
+  j.dv.files_processed = 0;
   j.dv.halt_text.clear();
   commit(s, j, sm::DataEvent::start_backup);
   report::data_started(s, job_id, JobKind::backup, br.options.filesystem);
@@ -264,6 +265,7 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   if (Error e = audit_start(s, j, ev, req.butype, req.mover, lock); e != Error::no_err) return error_reply(e);
   j.dv.env = req.env;
   j.dv.bytes_processed = 0;
+  j.dv.files_processed = 0;
   j.dv.halt_text.clear();
   commit(s, j, ev);
   report::data_started(s, report::new_job_id(), JobKind::restore, dest);

@@ -131,11 +131,12 @@ namespace {
 
 // Publishes the halt of `job` (exception first when the connection was lost).
 void publish_halt(JobEventSink& sink, Job& job, sm::DataHaltReason reason, const std::string& text,
-                  uint64_t processed) {
+                  uint64_t processed, uint64_t files) {
   std::lock_guard lock(job.mu);
   job.ended = true;
-  // The engine's count; direct-access restores read past data_bytes().
+  // The engine's counts; direct-access restores read past data_bytes().
   job.bytes = std::max(job.bytes, processed);
+  job.files = std::max(job.files, files);
   if (reason == sm::DataHaltReason::connect_error) {
     // A backup's data goes to the mover (its target); a restore's comes from it.
     auto x = base(job, JobEventType::exception);
@@ -164,7 +165,7 @@ void data_halted(Session& s, sm::DataHaltReason reason, const std::string& text)
   if (!sink) return;
   auto job = take(s);
   if (!job) return;  // already reported (an ABORT after the end, or twice)
-  publish_halt(*sink, *job, reason, text, s.jobs().dv.bytes_processed);
+  publish_halt(*sink, *job, reason, text, s.jobs().dv.bytes_processed, s.jobs().dv.files_processed);
 }
 
 void data_worker_done(Session& s) {
@@ -174,7 +175,7 @@ void data_worker_done(Session& s) {
   if (!job) return;  // the usual case: finish() or DATA_ABORT reported the halt
   sm::DataHaltReason reason = sm::DataHaltReason::na;
   std::string text;
-  uint64_t processed = 0;
+  uint64_t processed = 0, files = 0;
   {
     auto& j = s.jobs();
     std::lock_guard g(j.mu);
@@ -182,8 +183,9 @@ void data_worker_done(Session& s) {
     if (j.data) reason = j.data->halt_reason();
     text = j.dv.halt_text.empty() ? "the DMA went away with the job running" : j.dv.halt_text;
     processed = j.dv.bytes_processed;
+    files = j.dv.files_processed;
   }
-  publish_halt(*sink, *job, reason == sm::DataHaltReason::na ? sm::DataHaltReason::aborted : reason, text, processed);
+  publish_halt(*sink, *job, reason == sm::DataHaltReason::na ? sm::DataHaltReason::aborted : reason, text, processed, files);
 }
 
 void mover_changed(Session& s, const sm::MoverMachine& m, const std::string& text) {

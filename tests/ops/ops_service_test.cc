@@ -118,13 +118,17 @@ TEST(ReloadDuringBackup, JobCompletesNewUserLogsInRemovedOneCannotCountersMove) 
   Service svc;
   faults::LogCapture log(svc.dir / "ndmpd.log");
   const path src = svc.rig.export_dir() / "src";
-  faults::make_tree(src, 24, 200'000);
+  // 12 MB: more than the 4 MiB data pipe and the records before the gate,
+  // so the job is provably mid-stream, data side included, while held.
+  faults::make_tree(src, 48, 250'000);
   auto c = svc.rig.login();
   ASSERT_TRUE(c);
   faults::load_tape(*c, 1);
-  svc.rig.drive().hold_writes_after(20);
+  // 80 records (2.5 MiB) in: the engine hands data on in chunks of up to
+  // 1 MiB (backup/backup_engine.h), so some are counted by then.
+  svc.rig.drive().hold_writes_after(80);
   ASSERT_EQ(faults::start_local_backup(*c, src), msg::Error::no_err);
-  ASSERT_TRUE(svc.rig.drive().wait_held()) << "the backup reached its 21st record";
+  ASSERT_TRUE(svc.rig.drive().wait_held()) << "the backup reached its 81st record";
 
   svc.drain();
   const auto during = scrape(svc.metrics.port());
@@ -154,7 +158,7 @@ TEST(ReloadDuringBackup, JobCompletesNewUserLogsInRemovedOneCannotCountersMove) 
   EXPECT_EQ(after.value("ndmpd_jobs_finished_total{type=\"backup\",outcome=\"SUCCESSFUL\"}"), 1);
   EXPECT_EQ(after.value("ndmpd_jobs_running{type=\"backup\"}"), 0);
   EXPECT_GT(after.value("ndmpd_job_bytes_total{type=\"backup\"}"), during.value("ndmpd_job_bytes_total{type=\"backup\"}"));
-  EXPECT_GE(after.value("ndmpd_job_files_total{type=\"backup\"}"), 24);
+  EXPECT_GE(after.value("ndmpd_job_files_total{type=\"backup\"}"), 48);
   EXPECT_GE(after.value("ndmpd_logins_total{outcome=\"failure\"}"), 1);
 
   // The job's lines carry their fields (outside systemd: key=value in the text).

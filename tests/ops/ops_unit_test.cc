@@ -51,6 +51,9 @@ TEST(MetricsExposition, NamesOutsideTheGrammarAreRefused) {
   Exposition x;
   EXPECT_THROW(x.family("bad name", "counter", ""), std::logic_error);
   EXPECT_THROW(x.family("ok", "histogramm", ""), std::logic_error);
+  EXPECT_THROW(x.sample(1), std::logic_error) << "a sample needs its family first";
+  x.family("ok", "gauge", "");
+  EXPECT_THROW(x.sample({{"a:b", "1"}}, 1), std::logic_error);
 }
 
 TEST(MetricsExposition, TheCheckerCatchesWhatAScraperRefuses) {

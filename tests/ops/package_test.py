@@ -160,8 +160,15 @@ def serve(root, work, shim):
         f.write(f"ndmp:{password}\n")
     port = free_port()
     ndmpd = os.path.join(root, "usr/sbin/ndmpd")
-    args = [ndmpd, "--config", os.path.join(root, "etc/ndmpd/ndmpd.conf"),
-            "--listen", f"127.0.0.1:{port}", "--password-file", pwfile,
+    # The shipped file, but on a loopback test port: listen adds up across
+    # the file and the command line, so it is the one line changed here.
+    shipped = open(os.path.join(root, "etc/ndmpd/ndmpd.conf")).read()
+    if shipped.count("\nlisten = 10000\n") != 1:
+        fail("the shipped configuration no longer has 'listen = 10000'")
+    conf = os.path.join(work, "ndmpd.conf")
+    with open(conf, "w") as f:
+        f.write(shipped.replace("\nlisten = 10000\n", f"\nlisten = 127.0.0.1:{port}\n"))
+    args = [ndmpd, "--config", conf, "--password-file", pwfile,
             "--state-dir", os.path.join(work, "state"), "--export", export,
             "--library", os.path.join(work, "library"), "--library-drives", "1",
             "--library-slots", "2", "--library-tape-size", "64"]
@@ -185,7 +192,7 @@ def serve(root, work, shim):
 
         agent = f"127.0.0.1:{port}/4m,ndmp,{password}"
         out = ndmjob(["-q", "-D", agent], shim)
-        if "err " in out or "Operation complete" not in out:
+        if '"err ' in out or "Data Agent 127.0.0.1 NDMPv4" not in out or "NDMP4_AUTH_MD5" not in out:
             fail("ndmjob query against the installed ndmpd")
         if export not in out:
             fail("the query does not list the test export")

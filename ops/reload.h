@@ -12,7 +12,7 @@
 // Changes only on restart, and the log names each such key that differs:
 // listen, the devices (library*, discover-devices), state-dir, log-file
 // (reopened, not moved, so logrotate works), max-tape-record, max-sessions,
-// the front door's limits and the Cloud Manager connection (address, port,
+// metrics-listen, the front door's limits and the Cloud Manager connection (address, port,
 // uuid, name, journal, journal_max_bytes, space_policy, reconnect_*).
 //
 // A configuration that does not parse, a password file that cannot be

@@ -203,6 +203,7 @@ def serve(root, work, shim):
                       "-I", os.path.join(work, "index")], shim)
         if "Operation complete" not in out or "had problems" in out:
             fail("ndmjob backup against the installed ndmpd")
+        completion(root, work, port, password)
     finally:
         proc.terminate()
         rc = proc.wait(timeout=120)
@@ -225,6 +226,30 @@ def serve(root, work, shim):
     text = open(os.path.join(work, "ndmpd.log")).read()
     if "NDMP_OUTCOME=SUCCESSFUL" not in text or "NDMP_EVENT=job-end" not in text:
         fail("the backup's end line with its fields is not in the log")
+
+def completion(root, work, port, password):
+    """The packaged bash completion with the packaged ndmpctl: commands,
+    options, and the device names the running server reports."""
+    pwfile = os.path.join(work, "ctl-password")
+    with open(os.open(pwfile, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write(password + "\n")
+    script = os.path.join(root, "usr/share/bash-completion/completions/ndmpctl")
+    probe = f"""
+source {script}
+t() {{ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _ndmpctl; echo "${{COMPREPLY[*]}}"; }}
+t ndmpctl lo
+t ndmpctl --pass
+t ndmpctl backup --dr
+t ndmpctl --server 127.0.0.1:{port} --password-file {pwfile} backup /x --drive ''
+"""
+    r = run(["bash", "-c", probe], env=dict(os.environ, PATH=os.path.join(root, "usr/bin") + ":" + os.environ["PATH"]),
+            timeout=60)
+    print(r.stdout, flush=True)
+    lines = r.stdout.splitlines()
+    want = ["load", "--password-file", "--drive", "emu-changer emu-drive0"]
+    if len(lines) != 4 or any(not lines[i].startswith(want[i]) for i in range(4)):
+        fail(f"bash completion: expected {want}, got {lines}")
+
 
 if __name__ == "__main__":
     main()

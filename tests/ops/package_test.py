@@ -238,7 +238,7 @@ def completion(root, work, port, password):
 source {script}
 t() {{ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _ndmpctl; echo "${{COMPREPLY[*]}}"; }}
 t ndmpctl lo
-t ndmpctl --pass
+t ndmpctl --password-f
 t ndmpctl backup --dr
 t ndmpctl --server 127.0.0.1:{port} --password-file {pwfile} backup /x --drive ''
 """

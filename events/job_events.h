@@ -36,6 +36,8 @@ struct JobEvent {
   std::string device;           // tape drive name, if any
   std::string media_label;      // current tape label/barcode, if known
   uint64_t bytes = 0;           // bytes processed so far
+  uint64_t files = 0;           // files (archive entries) written or restored so far, as last seen
+  uint64_t session_id = 0;      // the DMA session running the job (as in the log's "session N")
   uint64_t rate_bytes_per_sec = 0;
   int64_t est_seconds_left = -1;  // -1 = unknown
   // TapeAlert flags (1..64, SSC-3 annex) the drive reported set, read after
@@ -52,6 +54,9 @@ class JobEventSink {
   virtual void publish(const JobEvent& event) = 0;
   virtual SpaceAnswer space_check(const std::string& job_id, uint64_t estimated_bytes,
                                   std::chrono::milliseconds deadline) = 0;
+  // Whether space_check means anything: an observer that only watches (logs,
+  // metrics) says no, and the server then skips the pre-backup estimate.
+  virtual bool answers_space_checks() const { return true; }
 };
 
 }  // namespace ndmp::events

@@ -17,7 +17,8 @@ PKGS="build-essential cmake ninja-build pkg-config
  amanda-common
  qemu-system-x86 busybox-static tgt open-iscsi
  gcc-12 make zlib1g-dev libelf1 libssl3 curl ca-certificates
- python3
+ python3 prometheus-cpp-dev
+ lintian dpkg-dev systemd
  clang-16 libclang-rt-16-dev"
 missing=""
 for p in $PKGS; do

@@ -112,9 +112,10 @@ bool parse_listen_address(const std::string& text, ListenAddress& out) {
   return true;
 }
 
-ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
+ParseOutcome parse_config(int argc, const char* const argv[], Config& c, std::ostream& err) {
   std::string auth = "md5";
   std::vector<std::string> listen;
+  std::string metrics_listen;
   std::vector<std::string> connect_allow, passthrough;
   std::string config_file = "/etc/ndmpd/ndmpd.conf";
 
@@ -142,7 +143,8 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
       ("log-level", po::value(&c.log_level), "debug, info, warning or error (default info)")
       ("log-file", po::value(&c.log_file), "append the log to this file instead of stderr")
       ("max-tape-record", po::value(&c.max_tape_record), "largest tape record in bytes (default 262144)")
-      ("max-sessions", po::value(&c.max_sessions), "most concurrent DMA connections (default 1024)");
+      ("max-sessions", po::value(&c.max_sessions), "most concurrent DMA connections (default 1024)")
+      ("metrics-listen", po::value(&metrics_listen), "serve Prometheus metrics on host:port, or port on 127.0.0.1 (default off)");
 
   // What a logged-in DMA may reach beyond devices and exports (issue 15).
   server.add_options()
@@ -223,12 +225,12 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
       c.config_file = config_file;
       po::store(po::parse_config_file(in, file_opts, false), vm);
     } else if (explicit_file) {
-      std::cerr << "ndmpd: cannot read configuration file " << config_file << "\n";
+      err << "ndmpd: cannot read configuration file " << config_file << "\n";
       return ParseOutcome::exit_error;
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "ndmpd: " << (c.config_file.empty() ? "" : c.config_file + ": ") << e.what() << "\n";
+    err << "ndmpd: " << (c.config_file.empty() ? "" : c.config_file + ": ") << e.what() << "\n";
     return ParseOutcome::exit_error;
   }
 
@@ -237,35 +239,45 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
     for (const auto& l : listen) {
       ListenAddress a;
       if (!parse_listen_address(l, a)) {
-        std::cerr << "ndmpd: bad listen address '" << l << "' (expected host:port, [v6]:port or port)\n";
+        err << "ndmpd: bad listen address '" << l << "' (expected host:port, [v6]:port or port)\n";
         return ParseOutcome::exit_error;
       }
       c.listen.push_back(a);
     }
   }
+  if (!metrics_listen.empty()) {
+    ListenAddress a;
+    const bool bare_port = metrics_listen.find_first_not_of("0123456789") == std::string::npos;
+    if (!parse_listen_address(metrics_listen, a)) {
+      err << "ndmpd: bad metrics-listen '" << metrics_listen << "' (expected host:port or port)\n";
+      return ParseOutcome::exit_error;
+    }
+    if (bare_port) a.host = "127.0.0.1";  // loopback unless the administrator names an address
+    c.metrics_listen = a;
+  }
   std::string bad;
   if (!connect_allow.empty() && !parse_connect_allow(connect_allow, c, bad)) {
-    std::cerr << "ndmpd: bad data-connect-allow entry '" << bad << "' (expected a.b.c.d/len, any or none)\n";
+    err << "ndmpd: bad data-connect-allow entry '" << bad << "' (expected a.b.c.d/len, any or none)\n";
     return ParseOutcome::exit_error;
   }
   if (!parse_passthrough(passthrough, c, bad)) {
-    std::cerr << "ndmpd: bad scsi-passthrough '" << bad << "' (expected safe, all or DEVICE=safe|all)\n";
+    err << "ndmpd: bad scsi-passthrough '" << bad << "' (expected safe, all or DEVICE=safe|all)\n";
     return ParseOutcome::exit_error;
   }
   if (!parse_auth_list(auth, c)) {
-    std::cerr << "ndmpd: bad auth list '" << auth << "' (expected a comma list of md5, text, none)\n";
+    err << "ndmpd: bad auth list '" << auth << "' (expected a comma list of md5, text, none)\n";
     return ParseOutcome::exit_error;
   }
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warning" && c.log_level != "error") {
-    std::cerr << "ndmpd: bad log-level '" << c.log_level << "' (expected debug, info, warning or error)\n";
+    err << "ndmpd: bad log-level '" << c.log_level << "' (expected debug, info, warning or error)\n";
     return ParseOutcome::exit_error;
   }
   if (c.max_tape_record < 512 || c.max_tape_record > 8 * 1024 * 1024) {
-    std::cerr << "ndmpd: max-tape-record must be between 512 and 8388608 bytes\n";
+    err << "ndmpd: max-tape-record must be between 512 and 8388608 bytes\n";
     return ParseOutcome::exit_error;
   }
   if (std::string why; !backup::parse_restore_privileges(restore_privileges, c.restore_privileges, why)) {
-    std::cerr << "ndmpd: restore-privileges: " << why << "\n";
+    err << "ndmpd: restore-privileges: " << why << "\n";
     return ParseOutcome::exit_error;
   }
   // --- Front door
@@ -276,16 +288,16 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
   c.login_brake_max = std::chrono::milliseconds(fd_max_ms);
   c.login_lockout = std::chrono::seconds(fd_lockout_s);
   if (fd_login_s == 0 || fd_record_s == 0) {
-    std::cerr << "ndmpd: login-timeout and record-timeout must be at least 1 second\n";
+    err << "ndmpd: login-timeout and record-timeout must be at least 1 second\n";
     return ParseOutcome::exit_error;
   }
   if (c.max_unauthenticated == 0 || c.max_unauthenticated_per_source == 0 ||
       c.max_unauthenticated_per_source > c.max_unauthenticated) {
-    std::cerr << "ndmpd: need 0 < max-unauthenticated-per-source <= max-unauthenticated\n";
+    err << "ndmpd: need 0 < max-unauthenticated-per-source <= max-unauthenticated\n";
     return ParseOutcome::exit_error;
   }
   if (c.login_brake_max < c.login_brake_step || (c.login_lockout_after != 0 && c.login_lockout_after <= c.login_brake_after)) {
-    std::cerr << "ndmpd: need login-brake-step <= login-brake-max and login-brake-after < login-lockout-after\n";
+    err << "ndmpd: need login-brake-step <= login-brake-max and login-brake-after < login-lockout-after\n";
     return ParseOutcome::exit_error;
   }
   // --- end of front door
@@ -294,20 +306,20 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c) {
   c.cm_reconnect_min = std::chrono::milliseconds(cm_reconnect_min_ms);
   c.cm_reconnect_max = std::chrono::milliseconds(cm_reconnect_max_ms);
   if (c.cm_space_policy != "refuse" && c.cm_space_policy != "warn" && c.cm_space_policy != "skip") {
-    std::cerr << "ndmpd: bad cloudmanager.space_policy '" << c.cm_space_policy << "' (expected refuse, warn or skip)\n";
+    err << "ndmpd: bad cloudmanager.space_policy '" << c.cm_space_policy << "' (expected refuse, warn or skip)\n";
     return ParseOutcome::exit_error;
   }
   if (!c.cm_address.empty()) {
     if (c.cm_port == 0) {
-      std::cerr << "ndmpd: cloudmanager.address is set but cloudmanager.port is not\n";
+      err << "ndmpd: cloudmanager.address is set but cloudmanager.port is not\n";
       return ParseOutcome::exit_error;
     }
     if (cm_progress_s == 0 || cm_space_ms == 0) {
-      std::cerr << "ndmpd: cloudmanager.progress_interval and cloudmanager.space_timeout must be above 0\n";
+      err << "ndmpd: cloudmanager.progress_interval and cloudmanager.space_timeout must be above 0\n";
       return ParseOutcome::exit_error;
     }
     if (cm_reconnect_min_ms == 0 || cm_reconnect_max_ms < cm_reconnect_min_ms) {
-      std::cerr << "ndmpd: need 0 < cloudmanager.reconnect_min <= cloudmanager.reconnect_max\n";
+      err << "ndmpd: need 0 < cloudmanager.reconnect_min <= cloudmanager.reconnect_max\n";
       return ParseOutcome::exit_error;
     }
   }

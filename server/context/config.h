@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@ namespace ndmp::server {
 struct ListenAddress {
   std::string host;  // "" or "*" = every address (IPv6 dual-stack, IPv4 fallback)
   uint16_t port = 10000;
+  bool operator==(const ListenAddress&) const = default;
 };
 
 // What a logged-in DMA may reach beyond devices and exports (issue 15):
@@ -49,6 +51,9 @@ struct Config {
   uint32_t max_tape_record = 256 * 1024;  // largest TAPE_WRITE/mover record we accept
   uint32_t max_sessions = 1024;
   std::string config_file;             // where the file values came from ("" = none)
+  // Prometheus metrics (ops/metrics/): off unless set; a bare port listens
+  // on 127.0.0.1 only. Restart-only.
+  std::optional<ListenAddress> metrics_listen;
 
   // What a restore may create beyond files, directories, links and FIFOs
   // (restore-privileges; backup/restore_privileges.h). Default: nothing.
@@ -107,8 +112,9 @@ enum class ParseOutcome { run, exit_ok, exit_error };
 
 // Parses argv and the config file. On help/version prints to stdout and
 // returns exit_ok; on a bad option or line prints one message naming it to
-// stderr and returns exit_error.
-ParseOutcome parse_config(int argc, const char* const argv[], Config& out);
+// `err` (stderr unless given: a reload sends it to the log) and returns
+// exit_error.
+ParseOutcome parse_config(int argc, const char* const argv[], Config& out, std::ostream& err = std::cerr);
 
 // Parses "host:port", "[v6]:port", ":port", "*:port" or "port".
 bool parse_listen_address(const std::string& text, ListenAddress& out);

@@ -12,6 +12,7 @@
 #include "server/context/config.h"
 #include "server/context/exports.h"
 #include "server/context/front_door.h"
+#include "server/context/settings.h"
 #include "devices/emulated/library.h"
 #include "devices/inventory.h"
 #include "events/job_events.h"
@@ -34,9 +35,14 @@ struct HostIdentity {
 HostIdentity read_host_identity();
 
 struct ServerContext {
+  // The configuration as started. Keys a reload may change (settings.h) are
+  // read from settings() instead: users, auth methods, exports, DMA access
+  // policy, Cloud Manager timings.
   Config config;
-  Exports exports;  // config.exports, opened by descriptor at start
-  UserTable users;
+  // The snapshot in effect: load it once per request and keep the pointer
+  // for the request; a reload publishes a new one and never changes this one.
+  std::shared_ptr<const Settings> settings() const { return settings_.load(); }
+  void publish(std::shared_ptr<const Settings> s) { settings_.store(std::move(s)); }
   LoginBrake brake;          // per source; configured from config by Server::start
   FrontDoor front_door;      // connections before and after login (front_door.h)
   HostIdentity host;
@@ -57,6 +63,13 @@ struct ServerContext {
       wrap_transport;
   std::atomic<uint64_t> next_session_id{1};
   std::atomic<uint32_t> live_sessions{0};
+  // Logins since start, for metrics (ops/metrics): a password checked and
+  // accepted, or refused (unknown user, wrong password or digest).
+  std::atomic<uint64_t> logins_succeeded{0};
+  std::atomic<uint64_t> logins_failed{0};
+
+ private:
+  std::atomic<std::shared_ptr<const Settings>> settings_;
 };
 
 }  // namespace ndmp::server

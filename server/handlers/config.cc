@@ -30,7 +30,7 @@ Reply host_info(Session& s, const msg::Empty&) {
   r->os_type = h.os_type;
   r->os_vers = h.os_vers;
   r->hostid = h.hostid;
-  r->auth_types = offered_auth(s.ctx().config);  // v2 carries the list here
+  r->auth_types = offered_auth(s.ctx().settings()->config);  // v2 carries the list here
   return Reply::of(std::move(r));
 }
 
@@ -63,7 +63,8 @@ Reply connection_type(Session&, const msg::Empty&) {
 
 Reply auth_attr(Session& s, const msg::ConfigGetAuthAttrRequest& req) {
   auto r = std::make_unique<msg::ConfigGetAuthAttrReply>();
-  const auto& cfg = s.ctx().config;
+  const auto settings = s.ctx().settings();
+  const auto& cfg = settings->config;
   r->attr.type = req.type;
   switch (req.type) {
     case msg::AuthType::md5:
@@ -121,7 +122,8 @@ MountEntry mount_of(const std::string& path) {
 
 Reply fs_info(Session& s, const msg::Empty&) {
   auto r = std::make_unique<msg::ConfigGetFsInfoReply>();
-  for (const auto& root : s.ctx().config.exports) {
+  const auto settings = s.ctx().settings();
+  for (const auto& root : settings->config.exports) {
     msg::FsInfo fs;
     MountEntry m = mount_of(root);
     fs.fs_type = m.type.empty() ? "unknown" : m.type;
@@ -190,7 +192,7 @@ Reply server_info(Session& s, const msg::Empty&) {
     r->product = "ndmpd";
     r->revision = NDMPD_VERSION;
   }
-  r->auth_types = offered_auth(s.ctx().config);
+  r->auth_types = offered_auth(s.ctx().settings()->config);
   return Reply::of(std::move(r));
 }
 

@@ -42,7 +42,8 @@ const char* auth_name(msg::AuthType t) {
 
 Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
   auto& ctx = s.ctx();
-  const auto& cfg = ctx.config;
+  const auto settings = ctx.settings();  // this login's users and methods, whatever a reload does meanwhile
+  const auto& cfg = settings->config;
   const auto& a = req.auth;
 
   // Facts 5.1 / 8 #14: a method we do not offer is ILLEGAL_ARGS.
@@ -85,7 +86,7 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
   if (a.type == msg::AuthType::none) {
     ok = true;
   } else {
-    auto password = ctx.users.password_of(a.id);
+    auto password = settings->users.password_of(a.id);
     if (!password || password->empty()) {
       why = "unknown user";
     } else if (a.type == msg::AuthType::text) {
@@ -105,6 +106,7 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
       turn.delay.count() ? fmt::format("; answered after the login brake's {} ms wait", turn.delay.count()) : "";
 
   if (!ok) {
+    ++ctx.logins_failed;
     log::warn("{}: authentication failed for user \"{}\" ({}, {}){}", s.tag(), log::escape(a.id), auth_name(a.type),
               why, waited);
     return error_reply(Error::not_authorized);
@@ -115,6 +117,7 @@ Reply client_auth(Session& s, const msg::ConnectClientAuthRequest& req) {
     return error_reply(Error::not_authorized);
   }
   s.set_authenticated(a.type == msg::AuthType::none ? std::string("(none)") : a.id);
+  ++ctx.logins_succeeded;
   log::info("{}: authenticated as \"{}\" ({}){}", s.tag(), log::escape(s.user()), auth_name(a.type), waited);
   return error_reply(Error::no_err);
 }

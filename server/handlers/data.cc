@@ -59,7 +59,7 @@ Error connect_data(Session& s, SessionJobs& j, const msg::Addr& addr, Lock& lock
     return Error::no_err;
   }
   if (addr.type != msg::AddrType::tcp || addr.tcp.empty()) return Error::illegal_args;
-  if (Error e = audit_data_connect(s.ctx().config, s.control_fd(), s.tag(), addr, "DATA_CONNECT"); e != Error::no_err) return e;
+  if (Error e = audit_data_connect(s.ctx().settings()->config, s.control_fd(), s.tag(), addr, "DATA_CONNECT"); e != Error::no_err) return e;
   std::string why;
   std::shared_ptr<Channel> chan;
   for (const auto& a : addr.tcp) {
@@ -197,7 +197,7 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
   }
   // The source is opened here, once, below its export's descriptor; the
   // engine walks that descriptor. Before the job lock: this is disk I/O.
-  if (auto st = s.ctx().exports.open_inside(br.options.filesystem, false, br.source); !st.is_ok()) {
+  if (auto st = s.ctx().settings()->exports.open_inside(br.options.filesystem, false, br.source); !st.is_ok()) {
     log::warn("{}: DATA_START_BACKUP refused: FILESYSTEM \"{}\" is not inside an export of this server: {}", s.tag(),
               backup::printable(br.options.filesystem), st.text());
     return error_reply(Error::illegal_args);
@@ -217,6 +217,7 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
     return error_reply(e);
   j.dv.env = req.env;
   j.dv.bytes_processed = 0;
+  j.dv.files_processed = 0;
   j.dv.halt_text.clear();
   commit(s, j, sm::DataEvent::start_backup);
   report::data_started(s, job_id, JobKind::backup, br.options.filesystem);
@@ -236,7 +237,7 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   if (dest.empty()) dest = env_value(req.env, "FILESYSTEM");
   if (dest.empty() && !req.nlist.empty()) dest = req.nlist.front().destination_path;
   backup::RestoreRequest rr;
-  if (auto st = s.ctx().exports.open_inside(dest, true, rr.destination); dest.empty() || !st.is_ok()) {
+  if (auto st = s.ctx().settings()->exports.open_inside(dest, true, rr.destination); dest.empty() || !st.is_ok()) {
     log::warn("{}: DATA_START_RECOVER refused: destination \"{}\" is not inside an export of this server: {}", s.tag(),
               backup::printable(dest),
               dest.empty() ? "none given" : st.text());
@@ -246,7 +247,7 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   j.data_machine(s.version());
   j.settle_data(lock);
   rr.destination_root = backup::printable(rr.destination.name);  // shown in the worker's log lines
-  rr.privileges = s.ctx().config.restore_privileges;
+  rr.privileges = s.ctx().settings()->config.restore_privileges;
   rr.recursive = ro.recursive;
   for (const auto& n : req.nlist) {
     backup::NlistEntry e;
@@ -264,6 +265,7 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   if (Error e = audit_start(s, j, ev, req.butype, req.mover, lock); e != Error::no_err) return error_reply(e);
   j.dv.env = req.env;
   j.dv.bytes_processed = 0;
+  j.dv.files_processed = 0;
   j.dv.halt_text.clear();
   commit(s, j, ev);
   report::data_started(s, report::new_job_id(), JobKind::restore, dest);

@@ -181,7 +181,7 @@ Reply connect(Session& s, const msg::MoverConnectRequest& req) {
   sm::MoverMode mode{};
   if (Error e = audit_start(s, j, static_cast<uint32_t>(req.mode), req.addr.type, mode); e != Error::no_err)
     return error_reply(e);
-  if (Error e = audit_data_connect(s.ctx().config, s.control_fd(), s.tag(), req.addr, "MOVER_CONNECT"); e != Error::no_err) return error_reply(e);
+  if (Error e = audit_data_connect(s.ctx().settings()->config, s.control_fd(), s.tag(), req.addr, "MOVER_CONNECT"); e != Error::no_err) return error_reply(e);
   std::shared_ptr<Channel> chan;
   if (req.addr.type == msg::AddrType::local) {
     // Joins this session's DATA, which did DATA_LISTEN(LOCAL).

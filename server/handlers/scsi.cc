@@ -143,7 +143,7 @@ Reply scsi_execute_cdb(Session& s, const msg::ExecuteCdbRequest& req) {
   auto info = s.ctx().inventory->find(dv.scsi->name);
   const auto kind = info.ok() ? info.value().kind : dev::DeviceKind::changer;
   std::chrono::milliseconds timeout{};
-  if (Error e = audit_cdb(s.ctx().config, s.tag(), dv.scsi->name, kind, req, "SCSI_EXECUTE_CDB", timeout); e != Error::no_err) {
+  if (Error e = audit_cdb(s.ctx().settings()->config, s.tag(), dv.scsi->name, kind, req, "SCSI_EXECUTE_CDB", timeout); e != Error::no_err) {
     auto r = std::make_unique<msg::ExecuteCdbReply>();
     r->error = e;
     return Reply::of(std::move(r));

@@ -181,7 +181,7 @@ Reply tape_execute_cdb(Session& s, const msg::ExecuteCdbRequest& req) {
     return Reply::of(std::move(r));
   }
   std::chrono::milliseconds timeout{};
-  if (Error e = audit_cdb(s.ctx().config, s.tag(), s.devices().tape->name(), dev::DeviceKind::tape, req, "TAPE_EXECUTE_CDB", timeout);
+  if (Error e = audit_cdb(s.ctx().settings()->config, s.tag(), s.devices().tape->name(), dev::DeviceKind::tape, req, "TAPE_EXECUTE_CDB", timeout);
       e != Error::no_err) {
     auto r = std::make_unique<msg::ExecuteCdbReply>();
     r->error = e;

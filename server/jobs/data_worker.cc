@@ -400,6 +400,7 @@ void start_data_backup(JobHost& s, backup::BackupRequest req) {
     lock.lock();
     j.backup_engine = nullptr;
     j.dv.bytes_processed = sum.bytes_written;
+    j.dv.files_processed = sum.entries;
     for (const auto& [k, v] : sum.env_additions) {
       bool replaced = false;
       for (auto& p : j.dv.env)
@@ -471,6 +472,7 @@ void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm:
     lock.lock();
     j.restore_engine = nullptr;
     j.dv.bytes_processed = sum.bytes_read;
+    j.dv.files_processed = sum.entries_restored;
     lock.unlock();
     if (st.is_ok()) {
       std::string text = fmt::format("restore into {} done: {} entries restored, {} refused, {} failed",

@@ -32,6 +32,7 @@ class JobEventQueue : public events::JobEventSink {
   void publish(const events::JobEvent& event) override;
   events::SpaceAnswer space_check(const std::string& job_id, uint64_t estimated_bytes,
                           std::chrono::milliseconds deadline) override;
+  bool answers_space_checks() const override { return target_.answers_space_checks(); }
 
   // Returns once every event published before the call has been delivered
   // (tests and orderly shutdown look at the observer afterwards).

@@ -26,6 +26,8 @@ class JobHost {
  public:
   virtual ServerContext& ctx() = 0;
   virtual int version() const = 0;
+  // The session's number, as log lines and job records name it.
+  virtual uint64_t id() const = 0;
   // "session 7 (192.0.2.4:51230)" for log lines.
   virtual std::string tag() const = 0;
   virtual SessionJobs& jobs() = 0;

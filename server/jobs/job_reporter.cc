@@ -7,6 +7,7 @@
 #include <utility>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "common/log.h"
 #include "server/context/context.h"
@@ -31,6 +32,8 @@ struct Job {
   SysClock::time_point last_progress;
   bool progress_sent = false;
   uint64_t bytes = 0;
+  uint64_t files = 0;
+  uint64_t session_id = 0;
   bool ended = false;  // halted: a late progress or pause from a worker is dropped
 };
 
@@ -50,6 +53,8 @@ JobEvent base(const Job& job, JobEventType type) {
   e.source_path = job.source;
   e.device = job.device;
   e.bytes = job.bytes;
+  e.files = job.files;
+  e.session_id = job.session_id;
   e.when = SysClock::now();
   return e;
 }
@@ -70,6 +75,7 @@ void data_started(JobHost& s, const std::string& job_id, JobKind kind, const std
   job->id = job_id;
   job->kind = kind;
   job->source = source_path;
+  job->session_id = s.id();
   if (auto& tape = s.devices().tape) job->device = tape->name();
   job->start = SysClock::now();
   {
@@ -89,22 +95,26 @@ void data_bytes(JobHost& s, uint64_t n) {
   auto job = find(s);
   if (!job) return;
   const auto now = SysClock::now();
-  {
-    std::lock_guard lock(job->mu);
-    job->bytes += n;
-    if (job->ended) return;
-    if (job->progress_sent && now - job->last_progress < s.ctx().config.cm_progress_interval) return;
-  }
   uint64_t est_total = 0;
+  std::optional<uint64_t> files;
   {
-    // The engine's estimate (from its pre-walk). Taken before the job's own
+    // The engine's estimate (from its pre-walk) and file count, read on every
+    // chunk so a job's halt carries its last count. Taken before the job's own
     // mutex: mover_changed holds the jobs mutex and then takes the job's.
     auto& j = s.jobs();
     std::lock_guard g(j.mu);
-    if (j.backup_engine) est_total = j.backup_engine->progress().est_total_bytes;
+    if (j.backup_engine) {
+      const auto p = j.backup_engine->progress();
+      est_total = p.est_total_bytes;
+      files = p.files_done;
+    }
+    if (j.restore_engine) files = j.restore_engine->progress().entries_restored;
   }
   std::lock_guard lock(job->mu);
+  job->bytes += n;
   if (job->ended) return;
+  if (files) job->files = *files;
+  if (job->progress_sent && now - job->last_progress < s.ctx().settings()->config.cm_progress_interval) return;
   job->progress_sent = true;
   job->last_progress = now;
   auto e = base(*job, JobEventType::progress);
@@ -121,11 +131,12 @@ namespace {
 
 // Publishes the halt of `job` (exception first when the connection was lost).
 void publish_halt(JobEventSink& sink, Job& job, sm::DataHaltReason reason, const std::string& text,
-                  uint64_t processed) {
+                  uint64_t processed, uint64_t files) {
   std::lock_guard lock(job.mu);
   job.ended = true;
-  // The engine's count; direct-access restores read past data_bytes().
+  // The engine's counts; direct-access restores read past data_bytes().
   job.bytes = std::max(job.bytes, processed);
+  job.files = std::max(job.files, files);
   if (reason == sm::DataHaltReason::connect_error) {
     // A backup's data goes to the mover (its target); a restore's comes from it.
     auto x = base(job, JobEventType::exception);
@@ -154,7 +165,7 @@ void data_halted(JobHost& s, sm::DataHaltReason reason, const std::string& text)
   if (!sink) return;
   auto job = take(s);
   if (!job) return;  // already reported (an ABORT after the end, or twice)
-  publish_halt(*sink, *job, reason, text, s.jobs().dv.bytes_processed);
+  publish_halt(*sink, *job, reason, text, s.jobs().dv.bytes_processed, s.jobs().dv.files_processed);
 }
 
 void data_worker_done(JobHost& s) {
@@ -164,7 +175,7 @@ void data_worker_done(JobHost& s) {
   if (!job) return;  // the usual case: finish() or DATA_ABORT reported the halt
   sm::DataHaltReason reason = sm::DataHaltReason::na;
   std::string text;
-  uint64_t processed = 0;
+  uint64_t processed = 0, files = 0;
   {
     auto& j = s.jobs();
     std::lock_guard g(j.mu);
@@ -172,8 +183,9 @@ void data_worker_done(JobHost& s) {
     if (j.data) reason = j.data->halt_reason();
     text = j.dv.halt_text.empty() ? "the DMA went away with the job running" : j.dv.halt_text;
     processed = j.dv.bytes_processed;
+    files = j.dv.files_processed;
   }
-  publish_halt(*sink, *job, reason == sm::DataHaltReason::na ? sm::DataHaltReason::aborted : reason, text, processed);
+  publish_halt(*sink, *job, reason == sm::DataHaltReason::na ? sm::DataHaltReason::aborted : reason, text, processed, files);
 }
 
 void mover_changed(JobHost& s, const sm::MoverMachine& m, const std::string& text) {

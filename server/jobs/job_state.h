@@ -59,6 +59,7 @@ struct MoverVars {
 
 struct DataVars {
   uint64_t bytes_processed = 0;
+  uint64_t files_processed = 0;  // archive entries written or restored, set when the engine ends (job journal line)
   uint64_t est_bytes_remain = 0;
   bool estimate_valid = false;
   uint64_t read_offset = 0, read_length = 0;

@@ -79,10 +79,10 @@ SpaceEstimate estimate_backup_size(const std::string& source_dir) {
 msg::Error check_backup_space(JobHost& s, const std::string& job_id, const std::string& source_dir,
                               house::ServiceLock& lock) {
   JobEventSink* sink = s.ctx().jobs;
-  if (!sink) return msg::Error::no_err;
+  if (!sink || !sink->answers_space_checks()) return msg::Error::no_err;
   lock.unlock();
   const SpaceEstimate est = estimate_backup_size(source_dir);
-  const auto deadline = s.ctx().config.cm_space_timeout;
+  const auto deadline = s.ctx().settings()->config.cm_space_timeout;
   log::info("{}: job {}: backup of {} estimated at {} bytes ({}); asking the Cloud Manager for room", s.tag(),
             job_id, log::escape(source_dir), est.bytes,
             est.walked ? fmt::format("{} entries walked", est.entries)

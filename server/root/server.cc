@@ -148,14 +148,14 @@ Server::~Server() {
     std::unique_lock lock(sessions_mutex_);
     sessions_done_.wait(lock, [&] { return running_sessions_ == 0; });
   }
-  if (bridge_) {
+  if (job_events_) {
     // Every job has halted; its events are delivered to the bridge and
     // journalled; what is unsent stays in the journal for the next start.
     job_events_->stop();
     ctx_->jobs = nullptr;
     job_events_.reset();
-    bridge_->stop();
   }
+  if (bridge_) bridge_->stop();
   for (int fd : listen_fds_) ::close(fd);
   if (wake_pipe_[0] >= 0) ::close(wake_pipe_[0]);
   if (wake_pipe_[1] >= 0) ::close(wake_pipe_[1]);
@@ -163,10 +163,6 @@ Server::~Server() {
 
 std::string Server::start() {
   auto& cfg = ctx_->config;
-  if (cfg.allow_auth_md5 || cfg.allow_auth_text) {
-    std::string err = ctx_->users.load(cfg.password_file);
-    if (!err.empty()) return err;
-  }
   ctx_->host = read_host_identity();
   // Archive member names are stored as UTF-8 (pax); libarchive converts
   // through the C library's locale, which is plain ASCII unless set.
@@ -179,13 +175,23 @@ std::string Server::start() {
     if (ec) return fmt::format("cannot create state directory {}: {}", cfg.state_dir, ec.message());
     ::chmod(cfg.state_dir.c_str(), 0700);
   }
-  if (std::string err = ctx_->exports.open(cfg.exports); !err.empty()) return err;
+  {
+    // Users and exports: the first snapshot; a reload (ops/reload.h) publishes the next.
+    std::string err;
+    auto settings = load_settings(cfg, err);
+    if (!settings) return err;
+    ctx_->publish(std::move(settings));
+  }
   if (std::string err = setup_devices(*ctx_); !err.empty()) return err;
   if (!cfg.cm_address.empty()) {
     auto bridge = std::make_unique<cm::Bridge>(bridge_config(cfg, ctx_->host));
     if (cm::Status st = bridge->start(); !st.ok()) return st.text();
     bridge_ = std::move(bridge);
-    job_events_ = std::make_unique<JobEventQueue>(*bridge_);
+  }
+  events::JobEventSink* observers = bridge_.get();
+  if (observer_) observers = (tee_ = std::make_unique<events::TeeSink>(*observer_, bridge_.get())).get();
+  if (observers) {
+    job_events_ = std::make_unique<JobEventQueue>(*observers);
     ctx_->jobs = job_events_.get();
   }
 

@@ -17,6 +17,7 @@
 
 #include "server/context/config.h"
 #include "server/context/context.h"
+#include "events/tee_sink.h"
 #include "server/jobs/job_event_queue.h"
 #include "server/session/dispatch.h"
 
@@ -49,8 +50,12 @@ class Server {
   ServerContext& context() { return *ctx_; }
   // The bridge, when cloudmanager.address is set (after start()); else null.
   cm::Bridge* bridge() { return bridge_.get(); }
-  // Job events on their way to the bridge (null without a Cloud Manager).
+  // Job events on their way to the bridge and the observer (null without either).
   JobEventQueue* job_events() { return job_events_.get(); }
+  // Before start(): one more observer of every job event (ops/job_observer.h:
+  // journal fields, metrics, service status). It sees the events on the
+  // queue's thread, never under a session's lock, and must outlive the Server.
+  void observe_jobs(events::JobEventSink& observer) { observer_ = &observer; }
 
  private:
   void session_ended();
@@ -62,7 +67,9 @@ class Server {
   const DispatchIndex dispatch_;
   // Declared after ctx_, so destroyed before it; ctx_->jobs points here.
   std::unique_ptr<cm::Bridge> bridge_;
-  std::unique_ptr<JobEventQueue> job_events_;  // between the sessions and bridge_
+  events::JobEventSink* observer_ = nullptr;
+  std::unique_ptr<events::TeeSink> tee_;       // observer_ and bridge_, when there is an observer
+  std::unique_ptr<JobEventQueue> job_events_;  // between the sessions and bridge_ (or tee_)
   std::vector<int> listen_fds_;
   std::vector<uint16_t> ports_;
   int wake_pipe_[2] = {-1, -1};

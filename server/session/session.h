@@ -72,7 +72,7 @@ class Session final : public JobHost {
   const std::string& user() const { return user_; }
   const std::string& peer() const { return peer_; }
   int control_fd() const { return fd_; }
-  uint64_t id() const { return id_; }
+  uint64_t id() const override { return id_; }
   std::optional<Challenge>& md5_challenge() { return challenge_; }
   void request_close() { closing_ = true; }
   // Front door (front_door.h): this connection's admission, set by the

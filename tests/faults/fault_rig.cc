@@ -98,7 +98,7 @@ class ControlledTransport final : public dev::Transport {
 
 }  // namespace
 
-Rig::Rig(RigShape shape, std::function<void(server::Config&)> tune) {
+Rig::Rig(RigShape shape, std::function<void(server::Config&)> tune, std::function<void(server::Server&)> before_start) {
   for (unsigned i = 0; i < shape.drives; ++i)
     controls_["emu-drive" + std::to_string(i)] = std::make_unique<DriveControl>();
   server_ = std::make_unique<test::TestServer>([shape, tune](server::Config& c) {
@@ -107,7 +107,7 @@ Rig::Rig(RigShape shape, std::function<void(server::Config&)> tune) {
     c.library_slots = shape.slots;
     c.library_tape_mib = shape.tape_mib;
     if (tune) tune(c);
-  });
+  }, std::move(before_start));
   // Set before any DMA connects (the contract of the seam).
   server_->server().context().wrap_transport = [this](const std::string& name, std::unique_ptr<dev::Transport> t)
       -> std::unique_ptr<dev::Transport> {

@@ -93,7 +93,8 @@ struct RigShape {
 // An in-process ndmpd with a controllable emulated library.
 class Rig {
  public:
-  explicit Rig(RigShape shape = {}, std::function<void(server::Config&)> tune = {});
+  explicit Rig(RigShape shape = {}, std::function<void(server::Config&)> tune = {},
+               std::function<void(server::Server&)> before_start = {});
   test::TestServer& server() { return *server_; }
   DriveControl& drive(unsigned i = 0) { return *controls_.at("emu-drive" + std::to_string(i)); }
   fs::path export_dir() const { return server_->dir() / "export"; }

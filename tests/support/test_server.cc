@@ -24,7 +24,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-TestServer::TestServer(std::function<void(server::Config&)> tune) {
+TestServer::TestServer(std::function<void(server::Config&)> tune, std::function<void(server::Server&)> before_start) {
   server::Config cfg;
   cfg.listen = {{"127.0.0.1", 0}};
   cfg.password_file = (dir() / "passwd").string();
@@ -39,6 +39,7 @@ TestServer::TestServer(std::function<void(server::Config&)> tune) {
   cfg.allow_auth_text = true;
   if (tune) tune(cfg);
   server_ = std::make_unique<server::Server>(cfg);
+  if (before_start) before_start(*server_);
   std::string err = server_->start();
   if (!err.empty()) throw std::runtime_error("test server did not start: " + err);
   port_ = server_->bound_ports().at(0);

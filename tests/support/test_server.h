@@ -30,8 +30,10 @@ class TempDir {
 
 class TestServer {
  public:
-  // `tune` may change the configuration before start (auth types, exports...).
-  explicit TestServer(std::function<void(server::Config&)> tune = {});
+  // `tune` may change the configuration before start (auth types, exports...);
+  // `before_start` sees the built Server just before start() (observers).
+  explicit TestServer(std::function<void(server::Config&)> tune = {},
+                      std::function<void(server::Server&)> before_start = {});
   ~TestServer();
 
   uint16_t port() const { return port_; }

@@ -185,6 +185,11 @@ bool Client::read_record(std::vector<uint8_t>& out, std::chrono::milliseconds ti
     }
     pollfd p{fd_, POLLIN, 0};
     int n = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) {
+      // A signal (ndmpctl's Ctrl-C) is the caller's business, not a broken connection.
+      inbuf_.clear();
+      continue;
+    }
     if (n <= 0) {
       inbuf_.clear();
       why = n == 0 ? "timed out" : std::strerror(errno);

@@ -16,6 +16,7 @@
 #include "tools/ndmpctl/catalog.h"
 #include "tools/ndmpctl/job_cmds.h"
 #include "tools/ndmpctl/job_media.h"
+#include "tools/ndmpctl/interrupt.h"
 #include "tools/ndmpctl/job_run.h"
 #include "tools/ndmpctl/job_setup.h"
 #include "tools/ndmpctl/label.h"
@@ -252,6 +253,10 @@ Outcome cmd_backup(Context& ctx, const std::vector<std::string>& args) {
   cat.level = level;
   cat.record_size = rs;
 
+  // From here Ctrl-C is noted, not fatal: the job loop aborts the job and the
+  // tape loaded below is put back (interrupt.h).
+  InterruptScope interrupt;
+
   // Setup: a failure here is the device's or the operator's, not the job's.
   msg::MoverSetRecordSizeRequest rsz;
   rsz.len = rs;
@@ -324,6 +329,7 @@ Outcome cmd_backup(Context& ctx, const std::vector<std::string>& args) {
   media.write_filemark();
   Outcome closed = media.close(robot);
   Outcome unloaded = robot ? media.unload() : Outcome::success();
+  if (outcome.exit == Exit::interrupted) return Outcome::interrupted(run.interrupted_summary(unloaded, robot));
   if (!outcome.ok()) return outcome.exit == Exit::connection ? outcome : Outcome::job(outcome.text);
   if (!ok) return Outcome::job("backup failed: " + run.halt_summary());
   if (!closed.ok()) return Outcome::job("backup written, but closing the tape failed: " + closed.text);

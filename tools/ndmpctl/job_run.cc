@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "tools/ndmpctl/interrupt.h"
+
 namespace ndmp::ctl {
 namespace {
 
@@ -85,6 +87,8 @@ Outcome JobRun::run() {
   };
   auto last_poll = std::chrono::steady_clock::now() - kPollEvery;
   for (;;) {
+    // Ctrl-C (interrupt.h): the caller's wind_down() aborts the job.
+    if (interrupt_requested()) return Outcome::interrupted("interrupted (Ctrl-C)");
     link_.pump(250ms, dispatch);
     while (failure_.ok() && !pauses_.empty()) {
       auto p = pauses_.front();
@@ -135,6 +139,15 @@ void JobRun::wind_down() {
     if (auto r = link_.call(Side::data, code::DATA_STOP); !r.ok()) note(r.outcome());
   if (mover_.state == msg::MoverState::halted)
     if (auto r = link_.call(Side::tape, code::MOVER_STOP); !r.ok()) note(r.outcome());
+}
+
+std::string JobRun::interrupted_summary(const Outcome& unloaded, bool loaded) {
+  const std::string halts = halt_summary();  // as wind_down() left them, before the stops
+  const bool idle = poll_states().ok() && data_.state == msg::DataState::idle && mover_.state == msg::MoverState::idle;
+  std::string s = idle ? "interrupted: the server's job was aborted and its data and mover are idle again"
+                       : "interrupted: the server's job was aborted, but it did not come back to idle (" + halts + ")";
+  if (loaded) s += unloaded.ok() ? "; the tape was put back" : "; the tape stays in the drive: " + unloaded.text;
+  return s;
 }
 
 std::string JobRun::halt_summary() const {

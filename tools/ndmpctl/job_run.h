@@ -39,6 +39,9 @@ class JobRun {
   const std::vector<std::string>& reasons() const { return reasons_; }
   // "DATA halted INTERNAL_ERROR, MOVER halted ABORTED: <reasons>"
   std::string halt_summary() const;
+  // After Ctrl-C, wind_down() and the unload: asks the servers whether both
+  // sides are idle again, and says so and where the tape is.
+  std::string interrupted_summary(const Outcome& unloaded, bool loaded);
 
   // Handlers of the post table (public for the table only).
   void post_log_message(Side, const xdr::Message&);

@@ -19,6 +19,7 @@ enum class Exit : int {
   connection = 3,  // could not reach, negotiate with or log in to the server
   device = 4,      // the changer or drive refused (NDMP error, SCSI sense)
   job = 5,         // a backup or restore ended without success
+  interrupted = 130,  // Ctrl-C during a job: it was aborted (128 + SIGINT, as a shell reports a SIGINT death)
 };
 
 struct Outcome {
@@ -32,6 +33,7 @@ struct Outcome {
   static Outcome device(std::string t) { return {Exit::device, std::move(t)}; }
   static Outcome job(std::string t) { return {Exit::job, std::move(t)}; }
   static Outcome failure(std::string t) { return {Exit::failure, std::move(t)}; }
+  static Outcome interrupted(std::string t) { return {Exit::interrupted, std::move(t)}; }
 };
 
 // A value or the Outcome that explains why there is none.

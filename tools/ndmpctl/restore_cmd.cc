@@ -18,6 +18,7 @@
 #include "tools/ndmpctl/catalog.h"
 #include "tools/ndmpctl/job_cmds.h"
 #include "tools/ndmpctl/job_media.h"
+#include "tools/ndmpctl/interrupt.h"
 #include "tools/ndmpctl/job_run.h"
 #include "tools/ndmpctl/job_setup.h"
 
@@ -201,6 +202,10 @@ Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
   JobMedia media(link.tape(), s.drive_name, s.drive_index.value_or(0), s.tape_target.get());
   Progress progress(ctx.out, s.style, "restore");
 
+  // From here Ctrl-C is noted, not fatal: the job loop aborts the job and the
+  // tape mounted below is put back (interrupt.h).
+  InterruptScope interrupt;
+
   msg::MoverSetRecordSizeRequest rsz;
   rsz.len = cat.record_size;
   if (auto r = link.call(Side::tape, code::MOVER_SET_RECORD_SIZE, rsz); !r.ok()) return r.outcome();
@@ -244,6 +249,7 @@ Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
   progress.finish();
   Outcome closed = media.close(robot);
   Outcome unloaded = robot ? media.unload() : Outcome::success();
+  if (outcome.exit == Exit::interrupted) return Outcome::interrupted(run.interrupted_summary(unloaded, robot));
   if (!outcome.ok()) return outcome.exit == Exit::connection ? outcome : Outcome::job(outcome.text);
   if (!data_ok) return Outcome::job("restore failed: " + run.halt_summary());
   if (!run.files_failed.empty()) {

@@ -212,6 +212,22 @@ void mover_continued(Session& s, const std::string& tape) {
   sink->publish(e);
 }
 
+void job_refused(Session& s, const std::string& job_id, JobKind kind, const std::string& source_path,
+                 const std::string& reason, const std::string& text) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  JobEvent e;
+  e.job_id = job_id;
+  e.kind = kind;
+  e.type = JobEventType::refused;
+  e.reason = reason;
+  e.text = text;
+  e.source_path = source_path;
+  if (auto& tape = s.devices().tape) e.device = tape->name();
+  e.when = SysClock::now();
+  sink->publish(e);
+}
+
 std::string current_job_id(Session& s) {
   auto job = find(s);
   return job ? job->id : std::string();

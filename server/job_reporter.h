@@ -85,6 +85,13 @@ void mover_changed(Session& s, const sm::MoverMachine& m, const std::string& tex
 // Called with the jobs mutex held.
 void mover_continued(Session& s, const std::string& tape);
 
+// The DMA asked for job `job_id` and it was refused before it started
+// (`reason` names the check, e.g. "SPACE_CHECK"; `text` is what the DMA was
+// told): publishes "refused". The job never becomes the session's job.
+// Callable with or without the jobs mutex.
+void job_refused(Session& s, const std::string& job_id, events::JobKind kind, const std::string& source_path,
+                 const std::string& reason, const std::string& text);
+
 // The id of this session's current job, or "" (tests and logs).
 std::string current_job_id(Session& s);
 

@@ -228,6 +228,33 @@ void job_refused(Session& s, const std::string& job_id, JobKind kind, const std:
   sink->publish(e);
 }
 
+void device_failed(Session& s, const std::string& reason, const std::string& device, const std::string& text) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  if (auto job = find(s)) {
+    std::lock_guard lock(job->mu);
+    auto e = base(*job, JobEventType::exception);
+    e.reason = reason;
+    e.text = text;
+    e.device = device;
+    sink->publish(e);
+    return;
+  }
+  JobEvent e;
+  e.type = JobEventType::exception;
+  e.reason = reason;
+  e.text = text;
+  e.device = device;
+  e.when = SysClock::now();
+  sink->publish(e);
+}
+
+bool device_offline(dev::Category c) {
+  using dev::Category;
+  return c == Category::hardware_error || c == Category::timeout || c == Category::transport ||
+         c == Category::no_device;
+}
+
 std::string current_job_id(Session& s) {
   auto job = find(s);
   return job ? job->id : std::string();

@@ -24,10 +24,11 @@
 // disconnect after some more messages without answering the last, drop all
 // connections, and go away (stop listening) and come back on the same port.
 //
-// JSON line fields: seq, time (s), peer, version, data_type, direction,
-// command, command_number, error_code, flags1, body_length, body (the
-// protobuf as JSON, proto field names), duplicate, answer (error code sent
-// back, or "none: disconnected"/"none: bad frame"), bad_frame (reason).
+// JSON line fields: seq, time (s), peer, version, data_type, direction and
+// error_code (numbers as on the wire), command (name, or "unknown"),
+// command_number, flags1, body_length, body (as the own decoder read it, by
+// field name), duplicate, answer (error code sent back, or "none:
+// disconnected" / "none: silent" / "none: bad frame"), bad_frame (reason).
 //
 // Threads: one accept thread and one thread per connection, all owned here;
 // every public method is safe from any thread.

@@ -21,8 +21,14 @@ struct SpaceQuerier::Request {
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;  // answered, or the asker gave up
-  bool sent = false;
+  // How far the worker got, so an asker whose deadline passes says why.
+  enum class Stage { queued, connecting, sent } stage = Stage::queued;
   SpaceAnswer answer;
+
+  void set_stage(Stage s) {
+    std::lock_guard lock(mu);
+    stage = s;
+  }
 
   void finish(SpaceAnswer a) {
     std::lock_guard lock(mu);
@@ -126,12 +132,25 @@ SpaceAnswer SpaceQuerier::ask(const std::string& job_id, uint64_t bytes, std::ch
     r->cv.wait_until(lock, r->deadline, [&] { return r->done; });
     if (!r->done) {
       r->done = true;  // a late answer is ignored
-      r->answer = outcome(SpaceOutcome::no_answer,
-                          r->sent ? fmt::format("the Cloud Manager did not answer the space query within {} ms",
-                                                deadline.count())
-                                  : fmt::format("the space query could not be sent within {} ms: an earlier "
-                                                "query to the Cloud Manager was still unanswered",
-                                                deadline.count()));
+      switch (r->stage) {
+        case Request::Stage::sent:
+          r->answer = outcome(SpaceOutcome::no_answer,
+                              fmt::format("the Cloud Manager did not answer the space query within {} ms",
+                                          deadline.count()));
+          break;
+        case Request::Stage::connecting:
+          r->answer = outcome(SpaceOutcome::not_connected,
+                              fmt::format("ndmpd is not connected to the Cloud Manager at {}:{} (connecting took "
+                                          "longer than {} ms)",
+                                          cfg_.address, cfg_.port, deadline.count()));
+          break;
+        case Request::Stage::queued:
+          r->answer = outcome(SpaceOutcome::no_answer,
+                              fmt::format("the space query could not be sent within {} ms: an earlier query to "
+                                          "the Cloud Manager was still unanswered",
+                                          deadline.count()));
+          break;
+      }
     }
     a = r->answer;
   }
@@ -167,6 +186,7 @@ std::shared_ptr<SpaceQuerier::Request> SpaceQuerier::take() {
 
 void SpaceQuerier::serve(Request& r) {
   if (!link_.open()) {
+    r.set_stage(Request::Stage::connecting);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - Clock::now());
     if (Status s = link_.connect(std::clamp(left, std::chrono::milliseconds(1), cfg_.io_timeout)); !s.ok()) {
       r.finish(outcome(SpaceOutcome::not_connected,
@@ -181,10 +201,7 @@ void SpaceQuerier::serve(Request& r) {
   Header h;
   h.direction = wire::MessageDirection_StreamerToCloudManager;
   h.command = wire::Command_QueryBackupSpaceEnough;
-  {
-    std::lock_guard lock(r.mu);
-    r.sent = true;
-  }
+  r.set_stage(Request::Stage::sent);
   Frame reply;
   // A new query arriving meanwhile waits for this one: one request in flight.
   const Exchange x = link_.exchange(encode_message(h, q), wire::Command_QueryBackupSpaceEnough, r.deadline,

@@ -212,20 +212,35 @@ void mover_continued(Session& s, const std::string& tape) {
   sink->publish(e);
 }
 
-void job_refused(Session& s, const std::string& job_id, JobKind kind, const std::string& source_path,
-                 const std::string& reason, const std::string& text) {
+namespace {
+
+// An event of a job that is not (yet) the session's job.
+void publish_unstarted(Session& s, JobEventType type, const std::string& job_id, JobKind kind,
+                       const std::string& source_path, const std::string& reason, const std::string& text) {
   JobEventSink* sink = s.ctx().jobs;
   if (!sink) return;
   JobEvent e;
   e.job_id = job_id;
   e.kind = kind;
-  e.type = JobEventType::refused;
+  e.type = type;
   e.reason = reason;
   e.text = text;
   e.source_path = source_path;
   if (auto& tape = s.devices().tape) e.device = tape->name();
   e.when = SysClock::now();
   sink->publish(e);
+}
+
+}  // namespace
+
+void job_refused(Session& s, const std::string& job_id, JobKind kind, const std::string& source_path,
+                 const std::string& reason, const std::string& text) {
+  publish_unstarted(s, JobEventType::refused, job_id, kind, source_path, reason, text);
+}
+
+void job_warned(Session& s, const std::string& job_id, JobKind kind, const std::string& source_path,
+                const std::string& reason, const std::string& text) {
+  publish_unstarted(s, JobEventType::exception, job_id, kind, source_path, reason, text);
 }
 
 void device_failed(Session& s, const std::string& reason, const std::string& device, const std::string& text) {

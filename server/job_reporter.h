@@ -14,6 +14,7 @@
 //   data_worker.cc    worker ends          ──> data_worker_done -> halted(ABORTED) if the
 //                                                                  session ended mid-job
 //   space_check.cc    backup refused       ──> job_refused      -> refused(SPACE_CHECK)
+//   space_check.cc    no room, policy warn ──> job_warned       -> exception(STORAGE_FULL)
 //   handlers/tape.cc  TAPE_OPEN, drive gone──> device_failed    -> exception(DRIVE_OFFLINE)
 //   handlers/scsi.cc  changer CDB timeout  ──> device_failed    -> exception(CHANGER_NOT_RESPONDING)
 //
@@ -108,6 +109,12 @@ void device_failed(Session& s, const std::string& reason, const std::string& dev
 // or broken (hardware error, timeout, transport failure, node vanished), not
 // a tape or request matter.
 bool device_offline(dev::Category c);
+
+// Job `job_id` is about to start despite a warning (`reason`
+// "STORAGE_FULL": the Cloud Manager reported not enough space and the policy
+// is warn): publishes an exception for it, before its "started".
+void job_warned(Session& s, const std::string& job_id, events::JobKind kind, const std::string& source_path,
+                const std::string& reason, const std::string& text);
 
 // The id of this session's current job, or "" (tests and logs).
 std::string current_job_id(Session& s);

@@ -90,7 +90,15 @@ msg::Error check_backup_space(Session& s, const std::string& job_id, const std::
                        : fmt::format("walk cut after {} entries: used space of its filesystem", est.entries));
   const SpaceAnswer answer = sink->space_check(job_id, est.bytes, deadline);
   lock.lock();
-  if (answer.proceed) return msg::Error::no_err;
+  if (answer.proceed) {
+    // Going on without room (policy warn): the Cloud Manager is told, so the
+    // backup that may fail for want of space does not come as a surprise.
+    if (answer.outcome == SpaceOutcome::not_enough)
+      report::job_warned(s, job_id, JobKind::backup, source_dir, "STORAGE_FULL",
+                         fmt::format("backup of {} goes on although {} (cloudmanager.space_policy = warn)",
+                                     log::escape(source_dir), answer.text));
+    return msg::Error::no_err;
+  }
   // The outcome's own words (refused with the Cloud Manager's error code, no
   // answer within the timeout, not connected, not enough with the figures).
   const std::string text = fmt::format("backup of {} refused: {} (cloudmanager.space_policy = refuse)",

@@ -441,5 +441,28 @@ TEST_F(NdmpdBridge, SpaceQueryWithoutAConnectionIsToldSo) {
   EXPECT_EQ(refused->text, words);
 }
 
+// Policy warn and no room: the backup runs, and the Cloud Manager is told it
+// went on without room (StreamerPoolExceededThreshold) before it started.
+TEST_F(NdmpdBridge, WarnPolicyWithoutRoomRunsAndTellsTheCloudManager) {
+  sim_->set_free_space(1000);
+  ASSERT_NO_FATAL_FAILURE(start_server("warn"));
+  const uint64_t bytes = run_backup(make_source());
+  ASSERT_GT(bytes, 300'000u);
+  ASSERT_TRUE(wait_for_halt());
+  auto rs = reports();
+  ASSERT_FALSE(rs.empty());
+  EXPECT_EQ(rs.front().command, cm::wire::Command_ReportJobException);
+  EXPECT_EQ(rs.front().reason, "STORAGE_FULL");
+  const auto first = sim_->events().front();
+  EXPECT_EQ(first.num("exception"), cm::wire::Exception_StreamerPoolExceededThreshold);
+  EXPECT_NE(first.str("text").find("goes on although the Cloud Manager reports not enough backup space"),
+            std::string::npos)
+      << first.str("text");
+  const std::string job = rs.front().job;
+  rs.erase(rs.begin());
+  expect_full_backup_sequence(rs, bytes);
+  EXPECT_EQ(rs.front().job, job) << "the warning is the same job's";
+}
+
 }  // namespace
 }  // namespace ndmp

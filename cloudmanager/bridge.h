@@ -1,10 +1,10 @@
 // The Cloud Manager bridge: ndmpd as a "Streamer" reporting job status to a
 // Cloud Manager over the 24-byte-header + protobuf protocol.
 //
-//   server threads                         bridge worker thread
-//   publish(event) --append--> Journal --front()--> send, wait for reply
-//   space_check()  --queue---> requests ----------> QueryBackupSpaceEnough
-//                  <--answer or deadline---------
+//   server threads                     report worker (connection 1)
+//   publish(event) --append--> Journal --front()--> StreamerHello, then reports
+//   space_check()  --> SpaceQuerier (connection 2, its own worker)
+//                  <-- answer or deadline --    QueryBackupSpaceEnough
 //
 // Contract with the server (events/job_events.h):
 //   - publish() never waits on the network: it journals the event (one
@@ -13,31 +13,45 @@
 //     throttled here to one per job per progress_interval, by the events'
 //     own timestamps; state changes and exceptions always go.
 //   - space_check() answers within its deadline whatever the Cloud Manager
-//     does, after applying the configured SpacePolicy:
-//       refuse: enough, or not_enough / no_answer (the server then refuses the
-//               backup with an NDMP error, and the bridge has logged why);
-//       warn:   not enough or silence is logged as a warning, answer enough;
-//       skip:   answer enough at once, nothing is asked.
+//     does, with the outcome in its own words (refused with the Cloud
+//     Manager's error code, no answer within the deadline, not connected,
+//     "not enough" with the figures), and `proceed` after the SpacePolicy:
+//       refuse: only "enough" proceeds;
+//       warn:   every outcome proceeds, the others logged as a warning;
+//       skip:   proceeds at once, nothing is asked.
+//   Space queries have their own connection (space_query.h says why), so a
+//   slow answer to a report never holds a query up.
 //
-// Delivery: one connection, one request in flight at a time (the header has
-// no request id, so a reply is matched by being the next frame and having the
-// request's command). The first message on a connection is StreamerHello.
-// An event leaves the journal only on a reply with ErrorCode_Success; any
-// other reply keeps it and retries after a growing pause; a lost connection
-// reconnects with exponential backoff (reconnect_min doubling to
-// reconnect_max) and re-sends from the oldest unacknowledged event, so
-// delivery is in order and at least once, and the receiver drops repeats by
-// (streamer_uuid, event_id). A bad frame from the Cloud Manager is logged and
-// closes that connection only.
+// Extensions are negotiated, never required. The first message on the report
+// connection is StreamerHello (2700, an ndmpd extension). A Cloud Manager
+// that accepts it gets the job status reports (2701-2703). One built to the
+// protocol summary alone answers UnrecognizedCommand (or
+// OperationNotSupported): the bridge then stays connected, marks the
+// extension unavailable for this connection, and does not send reports, which
+// such a Cloud Manager cannot take; the events published meanwhile leave the
+// journal unsent (counted in `not_sent`) so the journal stays bounded. Space
+// queries go on as before, since they are the summary's own command (the
+// query itself carries job_uuid and backup_size: all the status the summary
+// lets a Streamer carry). Every new connection asks again, so a Cloud Manager
+// upgraded and restarted gets reports from then on.
+//
+// Delivery of reports: one request in flight at a time (the header has no
+// request id, so a reply is matched by being the next frame and having the
+// request's command). An event leaves the journal only on a reply with
+// ErrorCode_Success; any other reply keeps it and retries after a growing
+// pause; a lost connection reconnects with exponential backoff (reconnect_min
+// doubling to reconnect_max) and re-sends from the oldest unacknowledged
+// event, so delivery is in order and at least once, and the receiver drops
+// repeats by (streamer_uuid, event_id). A reply not received within
+// reply_timeout, or a bad frame, closes that connection only.
 //
 // Threads: publish/space_check/stats from any thread; start/stop from the
-// owner. The worker owns the socket. Events published while stopped are
-// journalled and sent after the next start.
+// owner. The report worker owns its socket, the SpaceQuerier its own. Events
+// published while stopped are journalled and sent after the next start.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,10 +61,20 @@
 #include "cloudmanager/config.h"
 #include "cloudmanager/frame.h"
 #include "cloudmanager/journal.h"
+#include "cloudmanager/link.h"
+#include "cloudmanager/space_query.h"
 #include "cloudmanager/status.h"
 #include "events/job_events.h"
 
 namespace ndmp::cm {
+
+// Whether the connected Cloud Manager takes the job status extension.
+enum class Extension {
+  unknown,      // not connected yet
+  accepted,     // StreamerHello answered Success: reports are sent
+  unavailable,  // StreamerHello answered UnrecognizedCommand/OperationNotSupported
+};
+const char* to_string(Extension e);
 
 struct BridgeStats {
   bool connected = false;
@@ -58,6 +82,8 @@ struct BridgeStats {
   uint64_t delivered = 0;     // events acknowledged since start
   std::size_t pending = 0;    // events in the journal waiting for an ack
   uint64_t dropped = 0;       // progress events dropped for the journal bound
+  Extension extension = Extension::unknown;
+  uint64_t not_sent = 0;      // events the Cloud Manager could not take (no extension)
 };
 
 class Bridge final : public events::JobEventSink {
@@ -82,16 +108,12 @@ class Bridge final : public events::JobEventSink {
   BridgeStats stats() const;
 
  private:
-  struct SpaceRequest;
-
   void run();
   Status connect_and_hello();
   void close_connection(const std::string& why);
   bool exchange(const std::string& request, wire::Command command, Frame& reply);
   void send_event(const JournalEntry& entry);
-  void ask_space(const std::shared_ptr<SpaceRequest>& request);
-  std::shared_ptr<SpaceRequest> take_space_request();
-  void fail_space_requests(const std::string& why);
+  void set_aside(const JournalEntry& entry);
   void pause(std::chrono::milliseconds d);
   void read_idle();
 
@@ -102,18 +124,20 @@ class Bridge final : public events::JobEventSink {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
 
-  // Worker-only state.
-  int fd_ = -1;
-  FrameBuffer in_{FrameRules{}};
+  SpaceQuerier space_;
+
+  // Report-worker-only state.
+  Link link_;
   std::chrono::milliseconds refuse_pause_{0};
   bool unreachable_logged_ = false;
 
   mutable std::mutex mu_;  // guards what follows
-  std::deque<std::shared_ptr<SpaceRequest>> space_requests_;
   std::map<std::string, std::chrono::system_clock::time_point> last_progress_;
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> connects_{0};
   std::atomic<uint64_t> delivered_{0};
+  std::atomic<Extension> extension_{Extension::unknown};
+  std::atomic<uint64_t> not_sent_{0};
 };
 
 }  // namespace ndmp::cm

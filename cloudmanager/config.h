@@ -34,7 +34,9 @@ struct BridgeConfig {
   std::chrono::milliseconds space_timeout{5'000};       // cloudmanager.space_timeout, the deadline the server passes
   std::chrono::milliseconds reconnect_min{500};         // cloudmanager.reconnect_min
   std::chrono::milliseconds reconnect_max{30'000};      // cloudmanager.reconnect_max
-  std::chrono::milliseconds io_timeout{10'000};         // connect, and wait for each reply
+  // cloudmanager.reply_timeout: connecting, and waiting for the reply to a
+  // StreamerHello or a report. Space queries wait space_timeout instead.
+  std::chrono::milliseconds io_timeout{10'000};
   int32_t max_body = kDefaultMaxBody;                   // frames from the Cloud Manager
 };
 

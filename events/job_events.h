@@ -23,7 +23,11 @@ enum class JobEventType {
   continued,  // MOVER continued after a pause
   progress,   // periodic progress (bytes, rate, estimate)
   halted,     // DATA halted: reason "SUCCESSFUL", "ABORTED", "INTERNAL_ERROR", "CONNECT_ERROR"
-  exception,  // a fault worth an operator's attention (media, storage, target lost)
+  exception,  // a fault worth an operator's attention (media, device, library, target lost);
+              // reasons in cloudmanager/event_mapping.h ("DRIVE_OFFLINE", "TAPE_ALERT",
+              // "CHANGER_NOT_RESPONDING", ...)
+  refused,    // the DMA asked for a job that never started (reason "SPACE_CHECK";
+              // `text` carries the words the DMA was given)
 };
 
 struct JobEvent {
@@ -46,7 +50,39 @@ struct JobEvent {
   std::chrono::system_clock::time_point when = std::chrono::system_clock::now();
 };
 
-enum class SpaceAnswer { enough, not_enough, no_answer };
+// What became of one backup space check. Each outcome has its own words
+// (`text`), the same in the log and to the DMA.
+enum class SpaceOutcome {
+  enough,         // answered: there is room (free_bytes set)
+  not_enough,     // answered: no room (free_bytes set)
+  refused,        // the Cloud Manager answered the query with an error (error_code set)
+  no_answer,      // asked, no answer within the deadline
+  not_connected,  // could not be asked: no connection to the Cloud Manager
+  bad_answer,     // an answer that does not parse
+  skipped,        // the policy asks nothing
+};
+
+struct SpaceAnswer {
+  SpaceOutcome outcome = SpaceOutcome::no_answer;
+  // After the configured policy: true when the backup may go on.
+  bool proceed = false;
+  uint64_t asked_bytes = 0;  // the estimate that was asked about
+  int64_t free_bytes = -1;   // as the Cloud Manager reported it; -1 when not answered
+  int32_t error_code = 0;    // the Cloud Manager's ErrorCode when refused
+  // Operator words for the outcome, without the policy ("the Cloud Manager
+  // refused the space query with error QuotaInsufficient (2502)").
+  std::string text;
+};
+
+// The answer of an observer that asks nobody (a watcher, or a tee without a
+// bridge): the backup goes on.
+inline SpaceAnswer space_not_asked() {
+  SpaceAnswer a;
+  a.outcome = SpaceOutcome::skipped;
+  a.proceed = true;
+  a.text = "no Cloud Manager is asked";
+  return a;
+}
 
 class JobEventSink {
  public:

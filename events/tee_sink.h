@@ -17,7 +17,7 @@ class TeeSink : public JobEventSink {
   }
   SpaceAnswer space_check(const std::string& job_id, uint64_t estimated_bytes,
                           std::chrono::milliseconds deadline) override {
-    return second_ ? second_->space_check(job_id, estimated_bytes, deadline) : SpaceAnswer::enough;
+    return second_ ? second_->space_check(job_id, estimated_bytes, deadline) : space_not_asked();
   }
   bool answers_space_checks() const override { return second_ && second_->answers_space_checks(); }
 

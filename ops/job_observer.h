@@ -45,7 +45,7 @@ class JobObserver : public events::JobEventSink {
 
   void publish(const events::JobEvent& e) override;
   events::SpaceAnswer space_check(const std::string&, uint64_t, std::chrono::milliseconds) override {
-    return events::SpaceAnswer::enough;
+    return events::space_not_asked();
   }
   bool answers_space_checks() const override { return false; }
 

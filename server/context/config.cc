@@ -155,6 +155,7 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c, std::os
   // ndmpd-cloudmanager(5); the Config keeps them as chrono values.
   unsigned cm_progress_s = static_cast<unsigned>(c.cm_progress_interval.count() / 1000);
   unsigned cm_space_ms = static_cast<unsigned>(c.cm_space_timeout.count());
+  unsigned cm_reply_ms = static_cast<unsigned>(c.cm_reply_timeout.count());
   unsigned cm_reconnect_min_ms = static_cast<unsigned>(c.cm_reconnect_min.count());
   unsigned cm_reconnect_max_ms = static_cast<unsigned>(c.cm_reconnect_max.count());
   po::options_description cm("Cloud Manager ([cloudmanager] section in the file; see ndmpd-cloudmanager(5))");
@@ -168,6 +169,7 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c, std::os
       ("cloudmanager.progress_interval", po::value(&cm_progress_s), "seconds between progress reports of a job (default 10)")
       ("cloudmanager.space_policy", po::value(&c.cm_space_policy), "not enough space or no answer: refuse, warn or skip (default warn)")
       ("cloudmanager.space_timeout", po::value(&cm_space_ms), "milliseconds to wait for the space answer (default 5000)")
+      ("cloudmanager.reply_timeout", po::value(&cm_reply_ms), "milliseconds to connect, and to wait for the reply to a report (default 10000)")
       ("cloudmanager.reconnect_min", po::value(&cm_reconnect_min_ms), "first reconnect pause in milliseconds (default 500)")
       ("cloudmanager.reconnect_max", po::value(&cm_reconnect_max_ms), "longest reconnect pause in milliseconds (default 30000)");
 
@@ -303,6 +305,7 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c, std::os
   // --- end of front door
   c.cm_progress_interval = std::chrono::seconds(cm_progress_s);
   c.cm_space_timeout = std::chrono::milliseconds(cm_space_ms);
+  c.cm_reply_timeout = std::chrono::milliseconds(cm_reply_ms);
   c.cm_reconnect_min = std::chrono::milliseconds(cm_reconnect_min_ms);
   c.cm_reconnect_max = std::chrono::milliseconds(cm_reconnect_max_ms);
   if (c.cm_space_policy != "refuse" && c.cm_space_policy != "warn" && c.cm_space_policy != "skip") {
@@ -314,8 +317,9 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c, std::os
       err << "ndmpd: cloudmanager.address is set but cloudmanager.port is not\n";
       return ParseOutcome::exit_error;
     }
-    if (cm_progress_s == 0 || cm_space_ms == 0) {
-      err << "ndmpd: cloudmanager.progress_interval and cloudmanager.space_timeout must be above 0\n";
+    if (cm_progress_s == 0 || cm_space_ms == 0 || cm_reply_ms == 0) {
+      err << "ndmpd: cloudmanager.progress_interval, cloudmanager.space_timeout and cloudmanager.reply_timeout "
+                   "must be above 0\n";
       return ParseOutcome::exit_error;
     }
     if (cm_reconnect_min_ms == 0 || cm_reconnect_max_ms < cm_reconnect_min_ms) {

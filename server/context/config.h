@@ -82,6 +82,7 @@ struct Config {
   // unless the operator asks for that.
   std::string cm_space_policy = "warn";
   std::chrono::milliseconds cm_space_timeout{5'000};
+  std::chrono::milliseconds cm_reply_timeout{10'000};  // conf: milliseconds
   std::chrono::milliseconds cm_reconnect_min{500};
   std::chrono::milliseconds cm_reconnect_max{30'000};
 

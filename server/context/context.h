@@ -25,6 +25,7 @@ using events::JobEventSink;
 using events::JobEventType;
 using events::JobKind;
 using events::SpaceAnswer;
+using events::SpaceOutcome;
 
 struct HostIdentity {
   std::string hostname;

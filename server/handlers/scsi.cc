@@ -11,6 +11,7 @@
 #include "server/handlers/tables.h"
 #include "server/datapath/device_state.h"
 #include "server/session/session.h"
+#include "server/jobs/job_reporter.h"
 
 namespace ndmp::server {
 
@@ -148,8 +149,16 @@ Reply scsi_execute_cdb(Session& s, const msg::ExecuteCdbRequest& req) {
     r->error = e;
     return Reply::of(std::move(r));
   }
-  return Reply::of(std::make_unique<msg::ExecuteCdbReply>(
-      execute_cdb(*dv.scsi->transport, req, s.ctx().config.max_tape_record, timeout)));
+  auto reply = std::make_unique<msg::ExecuteCdbReply>(
+      execute_cdb(*dv.scsi->transport, req, s.ctx().config.max_tape_record, timeout));
+  // A changer that does not answer at all (timeout, transport failure,
+  // vanished node) is the library failing, not the DMA's command.
+  if (kind == dev::DeviceKind::changer &&
+      (reply->error == Error::timeout || reply->error == Error::no_device || reply->error == Error::io))
+    report::device_failed(s, "CHANGER_NOT_RESPONDING", dv.scsi->name,
+                          fmt::format("the changer {} did not answer SCSI command 0x{:02x} ({})", dv.scsi->name,
+                                      req.cdb.front(), msg::to_string(reply->error)));
+  return Reply::of(std::move(reply));
 }
 
 const DispatchEntry kTable[] = {

@@ -9,6 +9,7 @@
 #include "server/datapath/device_state.h"
 #include "server/jobs/job_state.h"
 #include "server/session/session.h"
+#include "server/jobs/job_reporter.h"
 
 namespace ndmp::server {
 namespace {
@@ -39,12 +40,20 @@ Reply tape_open(Session& s, const msg::TapeOpenRequest& req) {
   if (!t.ok()) {
     Error e = ndmp_error_of(t.status());
     log::warn("{}: TAPE_OPEN {}: {} ({})", s.tag(), req.device, t.status().to_string(), msg::to_string(e));
+    if (report::device_offline(t.status().category()))
+      report::device_failed(s, "DRIVE_OFFLINE", req.device,
+                            fmt::format("tape drive {} cannot be opened: {}", req.device, t.status().to_string()));
     return error_reply(e);
   }
   auto tape = std::make_shared<TapeService>(req.device, std::move(t.value()), req.mode, s.ctx().config.max_tape_record);
   std::string why;
   if (Error e = tape->open_checks(why); e != Error::no_err) {
     log::warn("{}: TAPE_OPEN {} refused: {} ({})", s.tag(), req.device, why, msg::to_string(e));
+    // No tape or a write-protected one is the operator's matter; anything
+    // else from TEST UNIT READY means the drive itself is not answering.
+    if (e != Error::no_tape_loaded && e != Error::write_protect && e != Error::device_busy)
+      report::device_failed(s, "DRIVE_OFFLINE", req.device,
+                            fmt::format("tape drive {} does not answer: {}", req.device, why));
     return error_reply(e);
   }
   dv.tape = std::move(tape);

@@ -224,6 +224,64 @@ void mover_continued(JobHost& s, const std::string& tape) {
   sink->publish(e);
 }
 
+namespace {
+
+// An event of a job that is not (yet) the session's job.
+void publish_unstarted(JobHost& s, JobEventType type, const std::string& job_id, JobKind kind,
+                       const std::string& source_path, const std::string& reason, const std::string& text) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  JobEvent e;
+  e.job_id = job_id;
+  e.kind = kind;
+  e.type = type;
+  e.reason = reason;
+  e.text = text;
+  e.source_path = source_path;
+  if (auto& tape = s.devices().tape) e.device = tape->name();
+  e.when = SysClock::now();
+  sink->publish(e);
+}
+
+}  // namespace
+
+void job_refused(JobHost& s, const std::string& job_id, JobKind kind, const std::string& source_path,
+                 const std::string& reason, const std::string& text) {
+  publish_unstarted(s, JobEventType::refused, job_id, kind, source_path, reason, text);
+}
+
+void job_warned(JobHost& s, const std::string& job_id, JobKind kind, const std::string& source_path,
+                const std::string& reason, const std::string& text) {
+  publish_unstarted(s, JobEventType::exception, job_id, kind, source_path, reason, text);
+}
+
+void device_failed(JobHost& s, const std::string& reason, const std::string& device, const std::string& text) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  if (auto job = find(s)) {
+    std::lock_guard lock(job->mu);
+    auto e = base(*job, JobEventType::exception);
+    e.reason = reason;
+    e.text = text;
+    e.device = device;
+    sink->publish(e);
+    return;
+  }
+  JobEvent e;
+  e.type = JobEventType::exception;
+  e.reason = reason;
+  e.text = text;
+  e.device = device;
+  e.when = SysClock::now();
+  sink->publish(e);
+}
+
+bool device_offline(dev::Category c) {
+  using dev::Category;
+  return c == Category::hardware_error || c == Category::timeout || c == Category::transport ||
+         c == Category::no_device;
+}
+
 std::string current_job_id(JobHost& s) {
   auto job = find(s);
   return job ? job->id : std::string();

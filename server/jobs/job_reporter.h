@@ -13,6 +13,10 @@
 //                                                                  connection, then halted
 //   data_worker.cc    worker ends          ──> data_worker_done -> halted(ABORTED) if the
 //                                                                  session ended mid-job
+//   space_check.cc    backup refused       ──> job_refused      -> refused(SPACE_CHECK)
+//   space_check.cc    no room, policy warn ──> job_warned       -> exception(STORAGE_FULL)
+//   handlers/tape.cc  TAPE_OPEN, drive gone──> device_failed    -> exception(DRIVE_OFFLINE)
+//   handlers/scsi.cc  changer CDB timeout  ──> device_failed    -> exception(CHANGER_NOT_RESPONDING)
 //
 // A job is one DATA operation of one session (job_id: a random UUID, minted
 // by new_job_id() so the backup space check can name the job before it
@@ -38,6 +42,7 @@
 #include <cstdint>
 #include <string>
 
+#include "devices/status.h"
 #include "events/job_events.h"
 #include "statemachine/data_machine.h"
 #include "statemachine/mover_machine.h"
@@ -84,6 +89,32 @@ void mover_changed(JobHost& s, const sm::MoverMachine& m, const std::string& tex
 // MOVER_CONTINUE was accepted; `tape` is the drive the mover goes on with.
 // Called with the jobs mutex held.
 void mover_continued(JobHost& s, const std::string& tape);
+
+// The DMA asked for job `job_id` and it was refused before it started
+// (`reason` names the check, e.g. "SPACE_CHECK"; `text` is what the DMA was
+// told): publishes "refused". The job never becomes the session's job.
+// Callable with or without the jobs mutex.
+void job_refused(JobHost& s, const std::string& job_id, events::JobKind kind, const std::string& source_path,
+                 const std::string& reason, const std::string& text);
+
+// A device the configuration offers failed in a way that is not the tape's
+// or the DMA's doing: `reason` "DRIVE_OFFLINE" (a tape drive that cannot be
+// opened or does not answer) or "CHANGER_NOT_RESPONDING" (a changer whose
+// command timed out or whose transport failed). Published as an exception of
+// the session's current job, or of no job (job_id "") when none runs, since
+// a changer is mostly driven between jobs. Called without the jobs mutex.
+void device_failed(JobHost& s, const std::string& reason, const std::string& device, const std::string& text);
+
+// True when a device answer of category `c` means the device itself is gone
+// or broken (hardware error, timeout, transport failure, node vanished), not
+// a tape or request matter.
+bool device_offline(dev::Category c);
+
+// Job `job_id` is about to start despite a warning (`reason`
+// "STORAGE_FULL": the Cloud Manager reported not enough space and the policy
+// is warn): publishes an exception for it, before its "started".
+void job_warned(JobHost& s, const std::string& job_id, events::JobKind kind, const std::string& source_path,
+                const std::string& reason, const std::string& text);
 
 // The id of this session's current job, or "" (tests and logs).
 std::string current_job_id(JobHost& s);

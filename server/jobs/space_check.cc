@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "server/context/context.h"
 #include "server/jobs/job_host.h"
+#include "server/jobs/job_reporter.h"
 
 namespace ndmp::server {
 namespace {
@@ -89,17 +90,23 @@ msg::Error check_backup_space(JobHost& s, const std::string& job_id, const std::
                        : fmt::format("walk cut after {} entries: used space of its filesystem", est.entries));
   const SpaceAnswer answer = sink->space_check(job_id, est.bytes, deadline);
   lock.lock();
-  if (answer == SpaceAnswer::enough) return msg::Error::no_err;
-  const std::string text =
-      answer == SpaceAnswer::not_enough
-          ? fmt::format("backup of {} refused: the Cloud Manager reports not enough space for about {} bytes "
-                        "(cloudmanager.space_policy = refuse)",
-                        log::escape(source_dir), est.bytes)
-          : fmt::format("backup of {} refused: the Cloud Manager did not answer the space check within {} ms "
-                        "(cloudmanager.space_policy = refuse)",
-                        log::escape(source_dir), deadline.count());
+  if (answer.proceed) {
+    // Going on without room (policy warn): the Cloud Manager is told, so the
+    // backup that may fail for want of space does not come as a surprise.
+    if (answer.outcome == SpaceOutcome::not_enough)
+      report::job_warned(s, job_id, JobKind::backup, source_dir, "STORAGE_FULL",
+                         fmt::format("backup of {} goes on although {} (cloudmanager.space_policy = warn)",
+                                     log::escape(source_dir), answer.text));
+    return msg::Error::no_err;
+  }
+  // The outcome's own words (refused with the Cloud Manager's error code, no
+  // answer within the timeout, not connected, not enough with the figures).
+  const std::string text = fmt::format("backup of {} refused: {} (cloudmanager.space_policy = refuse)",
+                                       log::escape(source_dir), answer.text);
   log::warn("{}: job {}: {}", s.tag(), job_id, text);
   tell_dma(s, text);
+  // The DMA asked for a job: the Cloud Manager hears of it, refused, with why.
+  report::job_refused(s, job_id, JobKind::backup, source_dir, "SPACE_CHECK", text);
   return msg::Error::undefined;
 }
 

@@ -16,7 +16,11 @@
 // bound, and the Cloud Manager answers about room, not about exact sizes.
 //
 // Refusal: NDMP_UNDEFINED_ERR, with the reason in the ndmpd log and in a
-// LOG_MESSAGE (LOG_LOG in v2) of type ERROR sent to the DMA before the reply.
+// LOG_MESSAGE (LOG_LOG in v2) of type ERROR sent to the DMA before the reply,
+// in the words of the outcome (events::SpaceOutcome: refused with the Cloud
+// Manager's error code, no answer within the timeout, not connected, or not
+// enough with the figures). The refused job is reported to the observer too
+// (report::job_refused), so every job a DMA asked for is reported.
 // The protocol names no error for "the storage has no room for this backup":
 // ILLEGAL_ARGS_ERR would tell the operator the request was malformed,
 // PERMISSION_ERR that the user may not back up, NO_MEM_ERR that the server ran

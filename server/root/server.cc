@@ -112,6 +112,7 @@ cm::BridgeConfig bridge_config(const Config& c, const HostIdentity& host) {
   b.progress_interval = c.cm_progress_interval;
   if (!cm::parse_space_policy(c.cm_space_policy, b.space_policy)) b.space_policy = cm::SpacePolicy::warn;
   b.space_timeout = c.cm_space_timeout;
+  b.io_timeout = c.cm_reply_timeout;
   b.reconnect_min = c.cm_reconnect_min;
   b.reconnect_max = c.cm_reconnect_max;
   return b;

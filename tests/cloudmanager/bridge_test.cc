@@ -33,6 +33,7 @@ using namespace std::chrono_literals;
 using events::JobEvent;
 using events::JobEventType;
 using events::SpaceAnswer;
+using events::SpaceOutcome;
 
 constexpr auto kWait = 15s;  // an outcome that takes longer than this is a failure
 
@@ -322,26 +323,55 @@ TEST_F(BridgeTest, StrictPolicyRefusesABackupTheCloudManagerHasNoSpaceFor) {
   cfg.space_policy = SpacePolicy::refuse;
   Bridge bridge(cfg);
   ASSERT_TRUE(bridge.start().ok());
-  EXPECT_EQ(bridge.space_check("job-big", 5000, 5s), SpaceAnswer::not_enough);
-  EXPECT_EQ(bridge.space_check("job-small", 500, 5s), SpaceAnswer::enough);
+  const SpaceAnswer big = bridge.space_check("job-big", 5000, 5s);
+  EXPECT_EQ(big.outcome, SpaceOutcome::not_enough);
+  EXPECT_FALSE(big.proceed);
+  EXPECT_EQ(big.free_bytes, 1000);
+  EXPECT_EQ(big.text, "the Cloud Manager reports not enough backup space: about 5000 bytes needed, 1000 bytes free");
+  const SpaceAnswer small = bridge.space_check("job-small", 500, 5s);
+  EXPECT_EQ(small.outcome, SpaceOutcome::enough);
+  EXPECT_TRUE(small.proceed);
   std::vector<int64_t> sizes;
   for (const auto& r : sim_->received())
     if (r.command == wire::Command_QueryBackupSpaceEnough) {
-      wire::QueryBackupSpaceEnoughRequest q;
-      ASSERT_TRUE(q.ParseFromString(r.body));
-      EXPECT_EQ(q.streamer_uuid(), "streamer-test-uuid");
-      sizes.push_back(q.backup_size());
+      EXPECT_EQ(r.str("streamer_uuid"), "streamer-test-uuid");
+      sizes.push_back(r.num("backup_size"));
     }
   EXPECT_EQ(sizes, (std::vector<int64_t>{5000, 500}));
 }
 
-TEST_F(BridgeTest, StrictPolicyRefusesWhenTheCloudManagerIsSilent) {
-  sim_->set_delay(3s);
+// Each outcome of a space check in its own words: the DMA and the log get
+// these (server/space_check.cc adds the policy).
+TEST_F(BridgeTest, SpaceQueryRefusedByTheCloudManagerNamesItsErrorCode) {
   BridgeConfig cfg = config();
   cfg.space_policy = SpacePolicy::refuse;
   Bridge bridge(cfg);
   ASSERT_TRUE(bridge.start().ok());
-  EXPECT_EQ(bridge.space_check("job-1", 10, 200ms), SpaceAnswer::no_answer);
+  sim_->set_query_error(11606);
+  SpaceAnswer a = bridge.space_check("job-1", 10, 5s);
+  EXPECT_EQ(a.outcome, SpaceOutcome::refused);
+  EXPECT_FALSE(a.proceed);
+  EXPECT_EQ(a.error_code, 11606);
+  EXPECT_EQ(a.text, "the Cloud Manager refused the space query with error QueryBackupSpaceEnoughFailed (11606)");
+  sim_->set_query_error(2502);
+  a = bridge.space_check("job-2", 10, 5s);
+  EXPECT_EQ(a.outcome, SpaceOutcome::refused);
+  EXPECT_EQ(a.text, "the Cloud Manager refused the space query with error QuotaInsufficient (2502)");
+}
+
+TEST_F(BridgeTest, StrictPolicyRefusesWhenTheCloudManagerIsSilent) {
+  sim_->set_query_silent(true);
+  BridgeConfig cfg = config();
+  cfg.space_policy = SpacePolicy::refuse;
+  Bridge bridge(cfg);
+  ASSERT_TRUE(bridge.start().ok());
+  const SpaceAnswer a = bridge.space_check("job-1", 10, 300ms);
+  EXPECT_EQ(a.outcome, SpaceOutcome::no_answer);
+  EXPECT_FALSE(a.proceed);
+  EXPECT_EQ(a.text, "the Cloud Manager did not answer the space query within 300 ms");
+  // The unanswered query's connection was closed; the next query gets a new one and its answer.
+  sim_->set_query_silent(false);
+  EXPECT_EQ(bridge.space_check("job-2", 10, 5s).outcome, SpaceOutcome::enough);
 }
 
 TEST_F(BridgeTest, StrictPolicyRefusesWhenTheCloudManagerIsAway) {
@@ -350,14 +380,19 @@ TEST_F(BridgeTest, StrictPolicyRefusesWhenTheCloudManagerIsAway) {
   cfg.space_policy = SpacePolicy::refuse;
   Bridge bridge(cfg);
   ASSERT_TRUE(bridge.start().ok());
-  EXPECT_EQ(bridge.space_check("job-1", 10, 2s), SpaceAnswer::no_answer);
+  const SpaceAnswer a = bridge.space_check("job-1", 10, 2s);
+  EXPECT_EQ(a.outcome, SpaceOutcome::not_connected);
+  EXPECT_FALSE(a.proceed);
+  EXPECT_NE(a.text.find("ndmpd is not connected to the Cloud Manager at 127.0.0.1:"), std::string::npos) << a.text;
 }
 
 TEST_F(BridgeTest, StrictPolicyRefusesAtOnceWhenTheBridgeIsNotRunning) {
   BridgeConfig cfg = config();
   cfg.space_policy = SpacePolicy::refuse;
   Bridge bridge(cfg);  // never started
-  EXPECT_EQ(bridge.space_check("job-1", 10, 1h), SpaceAnswer::no_answer);
+  const SpaceAnswer a = bridge.space_check("job-1", 10, 1h);
+  EXPECT_EQ(a.outcome, SpaceOutcome::not_connected);
+  EXPECT_EQ(a.text, "the Cloud Manager bridge is not running");
 }
 
 TEST_F(BridgeTest, WarnPolicyGoesOnDespiteNotEnoughSpace) {
@@ -366,7 +401,9 @@ TEST_F(BridgeTest, WarnPolicyGoesOnDespiteNotEnoughSpace) {
   cfg.space_policy = SpacePolicy::warn;
   Bridge bridge(cfg);
   ASSERT_TRUE(bridge.start().ok());
-  EXPECT_EQ(bridge.space_check("job-big", 5000, 5s), SpaceAnswer::enough);
+  const SpaceAnswer a = bridge.space_check("job-big", 5000, 5s);
+  EXPECT_EQ(a.outcome, SpaceOutcome::not_enough);
+  EXPECT_TRUE(a.proceed);
   std::size_t asked = 0;
   for (const auto& r : sim_->received()) asked += r.command == wire::Command_QueryBackupSpaceEnough;
   EXPECT_EQ(asked, 1u) << "warn still asks";
@@ -378,10 +415,146 @@ TEST_F(BridgeTest, SkipPolicyAsksNothing) {
   cfg.space_policy = SpacePolicy::skip;
   Bridge bridge(cfg);
   ASSERT_TRUE(bridge.start().ok());
-  EXPECT_EQ(bridge.space_check("job-1", 5000, 5s), SpaceAnswer::enough);
+  const SpaceAnswer a = bridge.space_check("job-1", 5000, 5s);
+  EXPECT_EQ(a.outcome, SpaceOutcome::skipped);
+  EXPECT_TRUE(a.proceed);
   bridge.publish(event(JobEventType::started));
   ASSERT_TRUE(wait_events(1));
   for (const auto& r : sim_->received()) EXPECT_NE(r.command, wire::Command_QueryBackupSpaceEnough);
+}
+
+// A report the Cloud Manager never answers holds its connection for up to
+// reply_timeout; the space query, on its own connection, is answered at once.
+TEST_F(BridgeTest, SpaceQueryNeverWaitsBehindAnUnansweredReport) {
+  sim_->set_report_silent(true);
+  BridgeConfig cfg = config();
+  cfg.space_policy = SpacePolicy::refuse;
+  cfg.io_timeout = 1h;  // the report's reply is waited for longer than the test runs
+  Bridge bridge(cfg);
+  ASSERT_TRUE(bridge.start().ok());
+  bridge.publish(event(JobEventType::started));
+  ASSERT_TRUE(sim_->wait_until(
+      [](const cmsim::Simulator& s) {
+        for (const auto& r : s.received())
+          if (r.command == wire::Command_ReportJobState) return true;
+        return false;
+      },
+      kWait))
+      << "the report is in flight, unanswered";
+  const SpaceAnswer a = bridge.space_check("job-2", 10, 10s);
+  EXPECT_EQ(a.outcome, SpaceOutcome::enough) << a.text;
+  EXPECT_TRUE(sim_->events().empty()) << "the report is still unanswered";
+}
+
+// A Cloud Manager built to the protocol summary alone: StreamerHello gets
+// UnrecognizedCommand. The bridge stays connected, asks space queries, and
+// sends no reports (which it could not take).
+TEST_F(BridgeTest, SeedOnlyCloudManagerGetsSpaceQueriesAndNoReconnectLoop) {
+  sim_->set_seed_only(true);
+  sim_->set_free_space(1000);
+  BridgeConfig cfg = config();
+  cfg.space_policy = SpacePolicy::refuse;
+  Bridge bridge(cfg);
+  ASSERT_TRUE(bridge.start().ok());
+  ASSERT_TRUE(eventually([&] { return bridge.stats().extension == Extension::unavailable; }));
+  bridge.publish(event(JobEventType::started));
+  bridge.publish(event(JobEventType::halted, "SUCCESSFUL", 5, 400));
+  ASSERT_TRUE(eventually([&] { return bridge.stats().not_sent == 2; }));
+  EXPECT_EQ(bridge.stats().pending, 0u) << "the journal does not grow for a Cloud Manager that cannot take reports";
+
+  const SpaceAnswer small = bridge.space_check("job-small", 500, 5s);
+  EXPECT_EQ(small.outcome, SpaceOutcome::enough) << small.text;
+  const SpaceAnswer big = bridge.space_check("job-big", 5000, 5s);
+  EXPECT_EQ(big.outcome, SpaceOutcome::not_enough) << big.text;
+
+  std::size_t hellos = 0, queries = 0, reports = 0;
+  for (const auto& r : sim_->received()) {
+    if (r.command == wire::Command_StreamerHello) {
+      ++hellos;
+      EXPECT_EQ(r.answer, wire::ErrorCode_UnrecognizedCommand);
+    }
+    queries += r.command == wire::Command_QueryBackupSpaceEnough;
+    reports += r.command == wire::Command_ReportJobState;
+  }
+  EXPECT_EQ(hellos, 1u) << "one connection, kept: no reconnect loop";
+  EXPECT_EQ(queries, 2u);
+  EXPECT_EQ(reports, 0u);
+  EXPECT_TRUE(bridge.stats().connected);
+  EXPECT_EQ(bridge.stats().connects, 1u);
+}
+
+// The same Cloud Manager upgraded: the next connection's hello is accepted
+// and reports flow from then on.
+TEST_F(BridgeTest, ExtensionIsAskedAgainOnEveryNewConnection) {
+  sim_->set_seed_only(true);
+  Bridge bridge(config());
+  ASSERT_TRUE(bridge.start().ok());
+  ASSERT_TRUE(eventually([&] { return bridge.stats().extension == Extension::unavailable; }));
+  sim_->set_seed_only(false);
+  sim_->disconnect_all();
+  ASSERT_TRUE(eventually([&] { return bridge.stats().extension == Extension::accepted; }));
+  bridge.publish(event(JobEventType::started));
+  ASSERT_TRUE(wait_events(1));
+  EXPECT_EQ(state_of(sim_->events().front()).state(), wire::JobState_Started);
+}
+
+// Device and library failures, as ndmpd publishes them (synthesized here):
+// the seed's Exception and ErrorCode where one fits, the extension's fields
+// (reason, tape_alert_flags) otherwise. Read with cmsim's own decoder.
+TEST_F(BridgeTest, DeviceAndLibraryFailuresReachTheCloudManager) {
+  Bridge bridge(config());
+  ASSERT_TRUE(bridge.start().ok());
+  JobEvent offline = event(JobEventType::exception, "DRIVE_OFFLINE", 1);
+  offline.text = "tape drive tape0 does not answer (not ready)";
+  JobEvent changer = event(JobEventType::exception, "CHANGER_NOT_RESPONDING", 2);
+  changer.text = "the changer did not answer MOVE MEDIUM";
+  JobEvent alert = event(JobEventType::exception, "TAPE_ALERT", 3);
+  alert.tape_alert_flags = {5, 20};
+  JobEvent halted = event(JobEventType::halted, "SUCCESSFUL", 4, 400);
+  halted.tape_alert_flags = {21};  // read after the job: a warning only
+  for (const JobEvent& e : {offline, changer, alert, halted}) bridge.publish(e);
+  ASSERT_TRUE(wait_events(5));
+  const auto ev = sim_->events();
+  ASSERT_EQ(ev.size(), 5u);
+
+  EXPECT_EQ(ev[0].command, wire::Command_ReportJobException);
+  EXPECT_EQ(ev[0].str("reason"), "DRIVE_OFFLINE");
+  EXPECT_EQ(ev[0].num("exception"), wire::Exception_StreamerPoolDisabled);
+  EXPECT_EQ(ev[0].num("error_code"), wire::ErrorCode_FileOpenFailed);
+  EXPECT_EQ(ev[0].str("text"), offline.text);
+
+  EXPECT_EQ(ev[1].str("reason"), "CHANGER_NOT_RESPONDING");
+  EXPECT_EQ(ev[1].num("exception"), wire::Exception_StreamerPoolDisabled);
+  EXPECT_EQ(ev[1].num("error_code"), 0) << "no ErrorCode of the summary fits a silent changer";
+
+  EXPECT_EQ(ev[2].str("reason"), "TAPE_ALERT");
+  EXPECT_EQ(ev[2].num("exception"), wire::Exception_StreamerPoolDisabled) << "read failure is critical";
+  EXPECT_EQ(ev[2].num("error_code"), wire::ErrorCode_FileReadFailed);
+  EXPECT_EQ(ev[2].nums("tape_alert_flags"), (std::vector<int64_t>{5, 20}));
+  EXPECT_NE(ev[2].str("text").find("5 Read failure (critical), 20 Clean now (critical)"), std::string::npos)
+      << ev[2].str("text");
+
+  EXPECT_EQ(ev[3].command, wire::Command_ReportJobException) << "the flags read with the halt come first";
+  EXPECT_EQ(ev[3].str("reason"), "TAPE_ALERT");
+  EXPECT_EQ(ev[3].num("exception"), wire::Exception_Normal) << "Clean periodic is a warning";
+  EXPECT_EQ(ev[3].nums("tape_alert_flags"), (std::vector<int64_t>{21}));
+  EXPECT_EQ(ev[4].command, wire::Command_ReportJobState);
+  EXPECT_EQ(ev[4].num("state"), wire::JobState_Halted);
+}
+
+TEST_F(BridgeTest, RefusedJobIsReportedWithItsReason) {
+  Bridge bridge(config());
+  ASSERT_TRUE(bridge.start().ok());
+  JobEvent e = event(JobEventType::refused, "SPACE_CHECK");
+  e.text = "backup of /export/home refused: the Cloud Manager refused the space query with error "
+           "QuotaInsufficient (2502) (cloudmanager.space_policy = refuse)";
+  bridge.publish(e);
+  ASSERT_TRUE(wait_events(1));
+  const auto r = sim_->events().front();
+  EXPECT_EQ(r.num("state"), wire::JobState_Refused);
+  EXPECT_EQ(r.str("reason"), "SPACE_CHECK");
+  EXPECT_EQ(r.str("text"), e.text);
+  EXPECT_EQ(r.str("job_uuid"), "job-1");
 }
 
 TEST_F(BridgeTest, StartRefusesAnIncompleteConfiguration) {

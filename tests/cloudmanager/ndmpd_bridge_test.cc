@@ -43,6 +43,7 @@ struct Report {
   int64_t event_id = 0;
   cm::wire::JobState state = cm::wire::JobState_None;
   std::string reason;
+  std::string text;
   int64_t bytes = 0;
   int64_t time = 0;
 };
@@ -57,6 +58,7 @@ Report decode(const cmsim::Received& r) {
     out.job = m.job_uuid();
     out.state = m.state();
     out.reason = m.reason();
+    out.text = m.text();
     out.bytes = m.bytes();
     out.time = m.time();
   } else if (r.command == cm::wire::Command_ReportJobProgress) {
@@ -101,7 +103,7 @@ class NdmpdBridge : public ::testing::Test {
       c.cm_journal = (dir_.path() / "cloudmanager.journal").string();
       c.cm_progress_interval = 1ms;  // every write may report: progress needs no waiting
       c.cm_space_policy = policy;
-      c.cm_space_timeout = 10s;
+      c.cm_space_timeout = space_timeout_;
       c.cm_reconnect_min = 20ms;
       c.cm_reconnect_max = 200ms;
     };
@@ -217,7 +219,37 @@ class NdmpdBridge : public ::testing::Test {
     }
   }
 
+  // Starts a backup the space check refuses; returns what the DMA was told.
+  std::string refused_backup_words() {
+    const fs::path src = make_source();
+    prepare_local_backup();
+    c_->queued_posts().clear();
+    EXPECT_EQ(start_backup(src), Error::undefined);
+    auto log = c_->next_post(code::LOG_MESSAGE, kWait);
+    EXPECT_TRUE(log) << "the DMA is told why";
+    if (!log) return "";
+    const auto& lm = static_cast<const msg::LogMessagePost&>(*log->body);
+    EXPECT_EQ(lm.type, msg::LogType::error);
+    return lm.entry;
+  }
+
+  // The one report of a refused job, once it has arrived.
+  std::optional<Report> refused_report() {
+    const bool arrived = sim_->wait_until(
+        [](const cmsim::Simulator& s) {
+          for (const auto& r : s.events())
+            if (decode(r).state == cm::wire::JobState_Refused) return true;
+          return false;
+        },
+        kWait);
+    if (!arrived) return std::nullopt;
+    for (const auto& r : reports())
+      if (r.state == cm::wire::JobState_Refused) return r;
+    return std::nullopt;
+  }
+
   test::TempDir dir_;
+  std::chrono::milliseconds space_timeout_ = 10s;
   std::unique_ptr<cmsim::Simulator> sim_;
   std::unique_ptr<test::TestServer> server_;
   std::unique_ptr<client::Client> c_;
@@ -296,7 +328,8 @@ TEST_F(NdmpdBridge, RefusePolicyWithoutRoomRefusesTheBackupBeforeTheTape) {
   ASSERT_TRUE(log) << "the DMA is told why";
   const auto& lm = static_cast<const msg::LogMessagePost&>(*log->body);
   EXPECT_EQ(lm.type, msg::LogType::error);
-  EXPECT_NE(lm.entry.find("not enough space"), std::string::npos) << lm.entry;
+  EXPECT_NE(lm.entry.find("the Cloud Manager reports not enough backup space: about "), std::string::npos) << lm.entry;
+  EXPECT_NE(lm.entry.find(" bytes needed, 1000 bytes free"), std::string::npos) << lm.entry;
 
   // Nothing started, nothing moved, nothing reported as a job.
   auto ds = c_->call(code::DATA_GET_STATE).as<msg::DataGetStateReply>();
@@ -322,7 +355,113 @@ TEST_F(NdmpdBridge, RefusePolicyWithoutRoomRefusesTheBackupBeforeTheTape) {
   bool asked = false;
   for (const auto& r : sim_->received()) asked = asked || r.command == cm::wire::Command_QueryBackupSpaceEnough;
   EXPECT_TRUE(asked);
-  EXPECT_TRUE(reports().empty()) << "a refused backup is no job";
+  // The DMA asked for a job: the Cloud Manager hears of it, refused, with the DMA's words.
+  const auto refused = refused_report();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->reason, "SPACE_CHECK");
+  EXPECT_EQ(refused->text, lm.entry);
+  EXPECT_EQ(reports().size(), 1u) << "nothing started";
+}
+
+// A Cloud Manager built to the protocol summary alone (StreamerHello and the
+// reports answered UnrecognizedCommand): every backup's space query is asked
+// and answered, backups run, and ndmpd keeps its one report connection.
+TEST_F(NdmpdBridge, SeedOnlyCloudManagerIsAskedEverySpaceQuery) {
+  sim_->set_seed_only(true);
+  ASSERT_NO_FATAL_FAILURE(start_server("refuse"));
+  const uint64_t bytes = run_backup(make_source());
+  ASSERT_GT(bytes, 300'000u) << "the query was answered enough and the backup ran";
+
+  std::size_t hellos = 0, queries = 0, reports_seen = 0;
+  for (const auto& r : sim_->received()) {
+    if (r.command == cm::wire::Command_StreamerHello) {
+      ++hellos;
+      EXPECT_EQ(r.answer, cm::wire::ErrorCode_UnrecognizedCommand);
+    } else if (r.command == cm::wire::Command_QueryBackupSpaceEnough) {
+      ++queries;
+      EXPECT_EQ(r.answer, cm::wire::ErrorCode_Success);
+      EXPECT_EQ(r.str("job_uuid").size(), 36u) << "the query names the job";
+      EXPECT_GT(r.num("backup_size"), 300'000);
+    } else {
+      ++reports_seen;
+    }
+  }
+  EXPECT_EQ(hellos, 1u) << "no reconnect loop";
+  EXPECT_EQ(queries, 1u);
+  EXPECT_EQ(reports_seen, 0u) << "reports are not sent to a Cloud Manager that cannot take them";
+  // Checked when a message arrives, and once more at the deadline.
+  EXPECT_TRUE(sim_->wait_until(
+      [this](const cmsim::Simulator&) {
+        return server_->server().bridge()->stats().extension == cm::Extension::unavailable;
+      },
+      kWait));
+}
+
+TEST_F(NdmpdBridge, SeedOnlyCloudManagerWithoutRoomRefusesWithTheFigures) {
+  sim_->set_seed_only(true);
+  sim_->set_free_space(1000);
+  ASSERT_NO_FATAL_FAILURE(start_server("refuse"));
+  const std::string words = refused_backup_words();
+  EXPECT_NE(words.find("the Cloud Manager reports not enough backup space: about "), std::string::npos) << words;
+  EXPECT_NE(words.find(" bytes needed, 1000 bytes free"), std::string::npos) << words;
+}
+
+TEST_F(NdmpdBridge, SpaceQueryRefusedByTheCloudManagerIsToldWithItsErrorCode) {
+  sim_->set_query_error(2502);
+  ASSERT_NO_FATAL_FAILURE(start_server("refuse"));
+  const std::string words = refused_backup_words();
+  EXPECT_NE(words.find("the Cloud Manager refused the space query with error QuotaInsufficient (2502)"),
+            std::string::npos)
+      << words;
+  EXPECT_EQ(words.find("did not answer"), std::string::npos) << words;
+  const auto refused = refused_report();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->text, words);
+}
+
+TEST_F(NdmpdBridge, SpaceQueryUnansweredIsToldWithTheTimeout) {
+  sim_->set_query_silent(true);
+  space_timeout_ = 500ms;
+  ASSERT_NO_FATAL_FAILURE(start_server("refuse"));
+  const std::string words = refused_backup_words();
+  EXPECT_NE(words.find("the Cloud Manager did not answer the space query within 500 ms"), std::string::npos)
+      << words;
+  ASSERT_TRUE(refused_report()) << "the report connection is not held up by the silent query";
+}
+
+TEST_F(NdmpdBridge, SpaceQueryWithoutAConnectionIsToldSo) {
+  sim_->go_away();
+  ASSERT_NO_FATAL_FAILURE(start_server("refuse"));
+  const std::string words = refused_backup_words();
+  EXPECT_NE(words.find("ndmpd is not connected to the Cloud Manager at 127.0.0.1:"), std::string::npos) << words;
+  EXPECT_EQ(words.find("did not answer"), std::string::npos) << words;
+  ASSERT_TRUE(sim_->come_back().ok());
+  const auto refused = refused_report();
+  ASSERT_TRUE(refused) << "journalled while away, delivered when back";
+  EXPECT_EQ(refused->text, words);
+}
+
+// Policy warn and no room: the backup runs, and the Cloud Manager is told it
+// went on without room (StreamerPoolExceededThreshold) before it started.
+TEST_F(NdmpdBridge, WarnPolicyWithoutRoomRunsAndTellsTheCloudManager) {
+  sim_->set_free_space(1000);
+  ASSERT_NO_FATAL_FAILURE(start_server("warn"));
+  const uint64_t bytes = run_backup(make_source());
+  ASSERT_GT(bytes, 300'000u);
+  ASSERT_TRUE(wait_for_halt());
+  auto rs = reports();
+  ASSERT_FALSE(rs.empty());
+  EXPECT_EQ(rs.front().command, cm::wire::Command_ReportJobException);
+  EXPECT_EQ(rs.front().reason, "STORAGE_FULL");
+  const auto first = sim_->events().front();
+  EXPECT_EQ(first.num("exception"), cm::wire::Exception_StreamerPoolExceededThreshold);
+  EXPECT_NE(first.str("text").find("goes on although the Cloud Manager reports not enough backup space"),
+            std::string::npos)
+      << first.str("text");
+  const std::string job = rs.front().job;
+  rs.erase(rs.begin());
+  expect_full_backup_sequence(rs, bytes);
+  EXPECT_EQ(rs.front().job, job) << "the warning is the same job's";
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 //
 // Control on stdin, one command a line (for demos and scripted tests):
 //   free BYTES | refuse on|off | delay MS | disconnect-after N |
-//   disconnect | away | back | quit
+//   seed-only on|off | query-error CODE | query-silent on|off |
+//   report-silent on|off | disconnect | away | back | quit
 // Each command is answered with one line on stderr ("ok ..." or "error ...").
 #include <boost/program_options.hpp>
 #include <iostream>
@@ -63,6 +64,14 @@ void control(ndmp::cmsim::Simulator& sim, std::istream& in) {
       sim.set_delay(std::chrono::milliseconds(n));
     } else if (cmd == "disconnect-after" && parse_size(arg, n)) {
       sim.set_disconnect_after(static_cast<int>(n));
+    } else if (cmd == "seed-only" && (arg == "on" || arg == "off")) {
+      sim.set_seed_only(arg == "on");
+    } else if (cmd == "query-error" && parse_size(arg, n)) {
+      sim.set_query_error(static_cast<int32_t>(n));
+    } else if (cmd == "query-silent" && (arg == "on" || arg == "off")) {
+      sim.set_query_silent(arg == "on");
+    } else if (cmd == "report-silent" && (arg == "on" || arg == "off")) {
+      sim.set_report_silent(arg == "on");
     } else if (cmd == "disconnect") {
       sim.disconnect_all();
     } else if (cmd == "away") {
@@ -87,7 +96,7 @@ int main(int argc, char** argv) {
   ndmp::cmsim::SimConfig cfg;
   std::string free_space = "1T";
   bool refuse = false;
-  int delay_ms = 0, disconnect_after = 0;
+  int delay_ms = 0, disconnect_after = 0, query_error = 0;
   po::options_description opts("cmsim: a Cloud Manager simulator for ndmpd's bridge");
   opts.add_options()
       ("help,h", "this text")
@@ -96,6 +105,8 @@ int main(int argc, char** argv) {
       ("free-space", po::value(&free_space)->default_value(free_space), "free backup space for QueryBackupSpaceEnough (K/M/G/T suffixes)")
       ("record", po::value(&cfg.record_path)->default_value("-"), "JSON-lines file for every message received (- = stdout)")
       ("refuse", po::bool_switch(&refuse), "answer reports and space queries with their *Failed error code")
+      ("seed-only", po::bool_switch(&cfg.seed_only), "know only the protocol summary's commands: StreamerHello and reports get UnrecognizedCommand")
+      ("query-error", po::value(&query_error)->default_value(0), "answer space queries with this error code (e.g. 11606, 2502)")
       ("delay-ms", po::value(&delay_ms)->default_value(0), "wait this long before each reply")
       ("disconnect-after", po::value(&disconnect_after)->default_value(0), "close the connection instead of answering the N-th message (0 = never)")
       ("max-body", po::value(&cfg.max_body)->default_value(cfg.max_body), "largest body accepted, bytes");
@@ -109,6 +120,7 @@ int main(int argc, char** argv) {
   }
   if (vm.count("help")) {
     std::cout << opts << "\nstdin commands: free BYTES | refuse on|off | delay MS | disconnect-after N |"
+                         " seed-only on|off | query-error CODE | query-silent on|off | report-silent on|off |"
                          " disconnect | away | back | quit\n";
     return 0;
   }
@@ -120,6 +132,7 @@ int main(int argc, char** argv) {
   sim.set_refuse(refuse);
   sim.set_delay(std::chrono::milliseconds(delay_ms));
   sim.set_disconnect_after(disconnect_after);
+  sim.set_query_error(query_error);
   if (auto s = sim.start(); !s.ok()) {
     std::cerr << s.text() << "\n";
     return 1;

@@ -9,10 +9,6 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <google/protobuf/util/json_util.h>
-
-#include "cloudmanager/commands.h"
-#include "cloudmanager/proto/cm_streamer.pb.h"
 #include "cloudmanager/tcp.h"
 #include "common/log.h"
 
@@ -22,29 +18,7 @@ namespace wire = cm::wire;
 
 namespace {
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        else out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string body_json(const google::protobuf::Message& m) {
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  o.always_print_primitive_fields = true;
-  std::string s;
-  if (!google::protobuf::util::MessageToJsonString(m, &s, o).ok()) return "null";
-  return s;
-}
+using own::json_string;
 
 int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -52,7 +26,8 @@ int64_t now_seconds() {
 
 }  // namespace
 
-Simulator::Simulator(SimConfig config) : cfg_(std::move(config)), free_bytes_(cfg_.free_bytes) {}
+Simulator::Simulator(SimConfig config)
+    : cfg_(std::move(config)), free_bytes_(cfg_.free_bytes), seed_only_(cfg_.seed_only) {}
 
 Simulator::~Simulator() {
   stop();
@@ -127,19 +102,18 @@ void Simulator::reap_locked() {
 
 void Simulator::serve(Conn* conn) {
   const std::string peer = cm::peer_name(conn->fd);
-  cm::FrameBuffer in(cm::FrameRules{wire::MessageDirection_StreamerToCloudManager, cfg_.max_body});
+  std::string in;
   char buf[8192];
-  for (;;) {
+  bool close_now = false;
+  while (!close_now) {
     const ssize_t n = ::recv(conn->fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     in.append(buf, static_cast<std::size_t>(n));
-    cm::Frame f;
-    std::string why;
-    bool close_now = false;
-    for (;;) {
-      const cm::DecodeStatus s = in.next(f, why);
-      if (s == cm::DecodeStatus::need_more) break;
-      if (s == cm::DecodeStatus::bad) {
+    // Whole frames only; the header is checked before any body is awaited.
+    while (in.size() >= own::kHeaderBytes) {
+      own::Header h;
+      std::string why;
+      if (!own::read_header(reinterpret_cast<const uint8_t*>(in.data()), cfg_.max_body, h, why)) {
         Received r;
         r.answered = false;
         record(r, fmt::format(R"({{"time":{},"peer":{},"bad_frame":{},"answer":"none: bad frame"}})",
@@ -148,23 +122,29 @@ void Simulator::serve(Conn* conn) {
         close_now = true;
         break;
       }
-      cm::Header reply;
+      if (in.size() < own::kHeaderBytes + static_cast<std::size_t>(h.body_length)) break;
+      const std::string body = in.substr(own::kHeaderBytes, static_cast<std::size_t>(h.body_length));
+      in.erase(0, own::kHeaderBytes + static_cast<std::size_t>(h.body_length));
+      own::Header reply;
       std::string reply_body;
-      if (!handle(f, peer, reply, reply_body)) {
+      const Action act = handle(h, body, peer, reply, reply_body);
+      if (act == Action::disconnect) {
         close_now = true;
         break;
       }
+      if (act == Action::silent) continue;
       if (const int64_t d = delay_ms_; d > 0) {
         std::unique_lock lock(mu_);
         changed_.wait_for(lock, std::chrono::milliseconds(d), [&] { return stopping_.load() || conn->fd < 0; });
       }
+      reply.body_length = static_cast<int32_t>(reply_body.size());
       std::string err;
-      if (!cm::send_all(conn->fd, cm::encode_frame(reply, reply_body), cm::Clock::now() + std::chrono::seconds(10), err)) {
+      if (!cm::send_all(conn->fd, own::write_header(reply) + reply_body, cm::Clock::now() + std::chrono::seconds(10),
+                        err)) {
         close_now = true;
         break;
       }
     }
-    if (close_now) break;
   }
   std::lock_guard lock(mu_);
   ::shutdown(conn->fd, SHUT_RDWR);
@@ -173,70 +153,77 @@ void Simulator::serve(Conn* conn) {
   conn->done = true;
 }
 
-bool Simulator::handle(const cm::Frame& f, const std::string& peer, cm::Header& reply, std::string& reply_body) {
+Simulator::Action Simulator::handle(const own::Header& h, const std::string& body, const std::string& peer,
+                                    own::Header& reply, std::string& reply_body) {
   Received r;
-  r.command = f.header.command;
-  r.body = f.body;
-  reply.direction = wire::MessageDirection_CloudManagerToStreamer;
-  reply.command = f.header.command;
-  reply.data_type = wire::DataType_Protobuf;
+  r.command = static_cast<wire::Command>(h.command);
+  r.body = body;
+  reply.version = own::seed::kVersionV1;
+  reply.direction = own::seed::kCloudManagerToStreamer;
+  reply.command = h.command;
+  reply.data_type = own::seed::kDataTypeProtobuf;
 
-  const cm::CommandInfo* info = cm::find_command(f.header.command);
-  std::string body = "null";
-  std::unique_ptr<google::protobuf::Message> msg;
+  const own::CommandSchema* info = own::find_schema(h.command);
+  if (info && seed_only_ && !info->in_seed) info = nullptr;  // a seed-only Cloud Manager does not know it
+  std::string body_text = "null";
+  bool decoded = false;
   if (!info) {
-    reply.error_code = wire::ErrorCode_UnrecognizedCommand;
+    reply.error_code = own::seed::kUnrecognizedCommand;
+  } else if (std::string why; !own::read_body(h.command, body, r.fields, why)) {
+    reply.error_code = own::seed::kDeserializeFailed;
+    ndmp::log::warn("cmsim: {} from {} does not decode: {}", info->name, peer, why);
   } else {
-    msg.reset(info->request->New());
-    if (!cm::parse_body(f, *msg)) {
-      reply.error_code = wire::ErrorCode_DeserializeFailed;
-      msg.reset();
-    }
+    decoded = true;
   }
-  if (msg) {
-    body = body_json(*msg);
-    const auto* d = msg->GetDescriptor();
-    const auto* refl = msg->GetReflection();
-    if (const auto* fu = d->FindFieldByName("streamer_uuid")) r.streamer_uuid = refl->GetString(*msg, fu);
-    if (const auto* fe = d->FindFieldByName("event_id")) r.event_id = refl->GetInt64(*msg, fe);
-    const bool refuse = refuse_;
+  Action act = Action::reply;
+  if (decoded) {
+    body_text = own::body_json(r.fields);
+    r.streamer_uuid = r.str("streamer_uuid");
+    r.event_id = r.num("event_id");
     if (info->is_event) {
       std::lock_guard lock(mu_);
       r.duplicate = !seen_events_.insert({r.streamer_uuid, r.event_id}).second;
     }
-    if (refuse && f.header.command != wire::Command_StreamerHello) {
-      reply.error_code = info->failed;
-      if (info->is_event) {
-        // Refused means not taken: the same id must count as new next time.
-        std::lock_guard lock(mu_);
-        if (!r.duplicate) seen_events_.erase({r.streamer_uuid, r.event_id});
-      }
-    } else if (f.header.command == wire::Command_QueryBackupSpaceEnough) {
-      const auto& q = static_cast<const wire::QueryBackupSpaceEnoughRequest&>(*msg);
-      wire::QueryBackupSpaceEnoughResponse a;
-      a.set_free_size(free_bytes_);
-      a.set_enough(q.backup_size() <= a.free_size());
-      reply_body = a.SerializeAsString();
+    const bool is_query = h.command == own::seed::kQueryBackupSpaceEnough;
+    if ((is_query && query_silent_) || (info->is_event && report_silent_)) {
+      act = Action::silent;
+    } else if (refuse_ && h.command != own::ext::kStreamerHello) {
+      reply.error_code = 10000 + h.command;  // the summary's rule: operation errors = 10000 + command
+    } else if (is_query && query_error_ != 0) {
+      reply.error_code = query_error_;
+    } else if (is_query) {
+      const int64_t free = free_bytes_;
+      reply_body = own::write_space_response(r.num("backup_size") <= free, free);
+    }
+    if (info->is_event && (reply.error_code != own::seed::kSuccess || act == Action::silent)) {
+      // Not taken: the same id must count as new next time.
+      std::lock_guard lock(mu_);
+      if (!r.duplicate) seen_events_.erase({r.streamer_uuid, r.event_id});
     }
   }
-  bool answer = true;
-  if (int n = disconnect_after_.load(); n > 0) {
-    if (disconnect_after_.fetch_sub(1) == 1) answer = false;
+  if (act == Action::reply) {
+    if (int n = disconnect_after_.load(); n > 0) {
+      if (disconnect_after_.fetch_sub(1) == 1) act = Action::disconnect;
+    }
   }
-  r.answer = reply.error_code;
-  r.answered = answer;
+  r.answer = static_cast<wire::ErrorCode>(reply.error_code);
+  r.answered = act == Action::reply;
+  r.silent = act == Action::silent;
   const std::string answer_text =
-      answer ? json_string(wire::ErrorCode_Name(reply.error_code)) : std::string("\"none: disconnected\"");
+      act == Action::reply        ? json_string(wire::ErrorCode_Name(r.answer).empty()
+                                                    ? std::to_string(reply.error_code)
+                                                    : wire::ErrorCode_Name(r.answer))
+      : act == Action::silent     ? std::string("\"none: silent\"")
+                                  : std::string("\"none: disconnected\"");
+  const own::CommandSchema* known = own::find_schema(h.command);
   const std::string line = fmt::format(
       R"({{"time":{},"peer":{},"version":{},"data_type":{},"direction":{},"command":{},"command_number":{},)"
       R"("error_code":{},"flags1":{},"body_length":{},"body":{},"duplicate":{},"answer":{}}})",
-      now_seconds(), json_string(peer), static_cast<int>(f.header.version),
-      json_string(wire::DataType_Name(f.header.data_type)), json_string(wire::MessageDirection_Name(f.header.direction)),
-      json_string(wire::Command_Name(f.header.command)), static_cast<int>(f.header.command),
-      json_string(wire::ErrorCode_Name(f.header.error_code)), f.header.flags1, f.header.body_length, body,
+      now_seconds(), json_string(peer), h.version, h.data_type, h.direction,
+      json_string(known ? known->name : "unknown"), h.command, h.error_code, h.flags1, h.body_length, body_text,
       r.duplicate ? "true" : "false", answer_text);
   record(std::move(r), line);
-  return answer;
+  return act;
 }
 
 void Simulator::record(Received r, const std::string& line) {
@@ -259,6 +246,23 @@ void Simulator::set_delay(std::chrono::milliseconds delay) {
   changed_.notify_all();
 }
 void Simulator::set_disconnect_after(int n) { disconnect_after_ = n; }
+void Simulator::set_seed_only(bool seed_only) { seed_only_ = seed_only; }
+void Simulator::set_query_error(int32_t error_code) { query_error_ = error_code; }
+void Simulator::set_query_silent(bool silent) { query_silent_ = silent; }
+void Simulator::set_report_silent(bool silent) { report_silent_ = silent; }
+
+std::string Received::str(const std::string& name) const {
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string() : it->second.text;
+}
+int64_t Received::num(const std::string& name) const {
+  auto it = fields.find(name);
+  return it == fields.end() ? 0 : it->second.number;
+}
+std::vector<int64_t> Received::nums(const std::string& name) const {
+  auto it = fields.find(name);
+  return it == fields.end() ? std::vector<int64_t>{} : it->second.numbers;
+}
 
 void Simulator::disconnect_all() {
   std::lock_guard lock(mu_);
@@ -317,10 +321,10 @@ std::vector<Received> Simulator::events() const {
   std::lock_guard lock(mu_);
   std::vector<Received> out;
   for (const Received& r : received_) {
-    const cm::CommandInfo* info = cm::find_command(r.command);
+    const own::CommandSchema* info = own::find_schema(r.command);
     // An event recorded but not answered (disconnect) was still taken; its
-    // re-send is the duplicate.
-    if (info && info->is_event && !r.duplicate && r.answer == wire::ErrorCode_Success)
+    // re-send is the duplicate. One left silent was not.
+    if (info && info->is_event && !r.duplicate && r.answer == wire::ErrorCode_Success && !r.silent)
       out.push_back(r);
   }
   return out;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "common/log.h"
 #include "server/context/context.h"
@@ -32,6 +33,7 @@ struct Job {
   bool progress_sent = false;
   uint64_t bytes = 0;
   bool ended = false;  // halted: a late progress or pause from a worker is dropped
+  std::vector<uint8_t> tape_alerts;  // TapeAlert flags seen during the job, ascending
 };
 
 namespace {
@@ -50,6 +52,7 @@ JobEvent base(const Job& job, JobEventType type) {
   e.source_path = job.source;
   e.device = job.device;
   e.bytes = job.bytes;
+  if (type == JobEventType::exception || type == JobEventType::halted) e.tape_alert_flags = job.tape_alerts;
   e.when = SysClock::now();
   return e;
 }
@@ -210,6 +213,15 @@ void mover_continued(Session& s, const std::string& tape) {
   auto e = base(*job, JobEventType::continued);
   e.text = fmt::format("continues on tape {}", tape);
   sink->publish(e);
+}
+
+void note_tape_alerts(Session& s, const std::vector<uint8_t>& flags) {
+  auto job = find(s);
+  if (!job) return;
+  std::lock_guard lock(job->mu);
+  auto& seen = job->tape_alerts;
+  for (uint8_t f : flags)
+    if (auto at = std::lower_bound(seen.begin(), seen.end(), f); at == seen.end() || *at != f) seen.insert(at, f);
 }
 
 std::string current_job_id(Session& s) {

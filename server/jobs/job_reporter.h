@@ -11,6 +11,8 @@
 //   data_worker.cc    finish()             ──> data_halted      -> exception(TARGET_LOST |
 //   handlers/data.cc  DATA_ABORT                                   SOURCE_LOST) on a lost
 //                                                                  connection, then halted
+//   tape_alert_report TapeAlert flags     ──> note_tape_alerts -> tape_alert_flags of the
+//                                                                  exception and halted events
 //   data_worker.cc    worker ends          ──> data_worker_done -> halted(ABORTED) if the
 //                                                                  session ended mid-job
 //
@@ -37,6 +39,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "events/job_events.h"
 #include "statemachine/data_machine.h"
@@ -84,6 +87,11 @@ void mover_changed(Session& s, const sm::MoverMachine& m, const std::string& tex
 // MOVER_CONTINUE was accepted; `tape` is the drive the mover goes on with.
 // Called with the jobs mutex held.
 void mover_continued(Session& s, const std::string& tape);
+
+// The drive reported TapeAlert `flags` during the job (jobs/tape_alert_report.h):
+// they go into the job's later exception and halted events, merged with any
+// seen before. Called without the jobs mutex.
+void note_tape_alerts(Session& s, const std::vector<uint8_t>& flags);
 
 // The id of this session's current job, or "" (tests and logs).
 std::string current_job_id(Session& s);

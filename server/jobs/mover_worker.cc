@@ -71,7 +71,8 @@ void halt_on_tape_error(Session& s, SessionJobs& j, Lock& lock, const TapeIo& t,
   // v4 halts on a media error; v2/v3 pause MEDIA_ERROR and let the DMA decide.
   // Only a halt ends the stream: a paused mover keeps the data connection so
   // MOVER_CONTINUE can retry the record (MOVER_ABORT shuts it down).
-  log::error("{}: mover: tape error: {}", s.tag(), t.why);
+  // The count tells the operator how far the tape is readable.
+  log::error("{}: mover: tape error: {} ({} records written)", s.tag(), t.why, j.mv.record_num);
   event(s, j, sm::MoverEvent::media_error, j.mv.bytes_moved, t.why);
   if (j.mover->state() != sm::MoverState::paused) j.mover_channel->shutdown();
   keep_going = j.mover->state() == sm::MoverState::paused && wait_continue(j, lock);

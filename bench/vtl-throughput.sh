@@ -16,6 +16,7 @@
 # fixed 2 s wait after a job are not the server's).  dd's time is dd's,
 # including the closing filemark st writes.
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/vtl-ndmpd.sh"
 : "${VTL_CHANGER_SG:?runs inside the vtl-vm guest (tests/vtl-vm/run.sh)}"
 [ $# -ge 2 ] || { echo "usage: vtl-throughput.sh NDMPD GMALLOC_SHIM [MB] [RUNS]" >&2; exit 2; }
 NDMPD=$1 SHIM=$2 MB=${3:-128} RUNS=${4:-3}
@@ -23,8 +24,6 @@ NDMJOB=/usr/lib/amanda/ndmjob
 RECORD=65536   # ndmjob -b takes at most 254 blocks of 512 bytes: 64 KiB is the largest round size
 B=/run/vtl-bench
 mkdir -p "$B/export/src" "$B/state"
-PW=bench-$RANDOM$RANDOM
-echo "ndmp:$PW" > "$B/passwd"; chmod 600 "$B/passwd"
 NST=$VTL_DRIVE0_NST CHG=$VTL_CHANGER_SG
 
 ms_since() { echo $(( (${EPOCHREALTIME/./} - ${1/./}) / 1000 )); }
@@ -38,17 +37,8 @@ mtx -f "$CHG" load 1 0 > /dev/null || { echo "mtx load failed"; exit 1; }
 until mt -f "$NST" status > /dev/null 2>&1; do sleep 0.2; done
 mt -f "$NST" setblk 0
 
-setsid "$NDMPD" --config /dev/null --listen 127.0.0.1:10000 --password-file "$B/passwd" --auth md5 \
-    --export "$B/export" --library none --discover-devices true --state-dir "$B/state" \
-    --log-level info > "$B/ndmpd.log" 2>&1 < /dev/null &
-NDMPD_PID=$!
-trap 'kill $NDMPD_PID 2> /dev/null' EXIT
-until (exec 3<> /dev/tcp/127.0.0.1/10000) 2> /dev/null; do sleep 0.1; done
-A="127.0.0.1:10000/4m,ndmp,$PW"
-LD_PRELOAD=$SHIM "$NDMJOB" -q -T "$A" > "$B/q.out" 2>&1
-TAPE=$(awk -v want="SERIAL_NUMBER=$VTL_DRIVE0_SERIAL" '
-    match($0, /device +[^ "]+/) { d = substr($0, RSTART, RLENGTH); sub(/device +/, "", d) }
-    index($0, want) { print d; exit }' "$B/q.out")
+vtl_bench_ndmpd "$B" "$NDMPD" info
+TAPE=$(vtl_bench_tape "$B" "$SHIM")
 [ -n "$TAPE" ] || { echo "ndmpd does not offer drive $VTL_DRIVE0_SERIAL"; cat "$B/q.out"; exit 1; }
 
 : > "$B/dd.ms"; : > "$B/ndmpd.ms"

@@ -312,7 +312,7 @@ Status TapeDrive::rewind() {
   return s;
 }
 
-Status TapeDrive::locate(uint64_t object) {
+Status TapeDrive::locate(uint64_t object, IfNoLocate if_none) {
   if (object > 0xffffffffull) return Status::illegal_request("LOCATE(10) address exceeds 32 bits");
   std::array<uint8_t, 10> cdb{op::locate10, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   be::put32(cdb, 3, uint32_t(object));
@@ -327,7 +327,7 @@ Status TapeDrive::locate(uint64_t object) {
     if (auto p = read_position(); p.ok() && p->from_device) pos_ = *p;
     return s;
   }
-  if (!(last_sense_ && last_sense_->invalid_opcode())) return s;
+  if (!(last_sense_ && last_sense_->invalid_opcode()) || if_none == IfNoLocate::refuse) return s;
   // No LOCATE (tgt): REWIND, then SPACE over the objects. Exact only when the
   // objects before `object` are all blocks or we know how they split; we
   // space blocks and let filemarks stop and re-issue, counting them.
@@ -419,24 +419,26 @@ Status TapeDrive::prevent_removal(bool prevent) {
   return Status::from_result(r, "PREVENT ALLOW MEDIUM REMOVAL on " + t_.describe());
 }
 
-namespace {
-// LOG SENSE of one page into `buf`; returns bytes of parameters (after the 4-byte header).
-StatusOr<size_t> log_page(Transport& t, uint8_t page, std::span<uint8_t> buf, CdbResult& r) {
+StatusOr<size_t> TapeDrive::log_page(uint8_t page, std::span<uint8_t> buf) {
   std::array<uint8_t, 10> cdb{op::log_sense, 0, uint8_t(0x40 | page), 0, 0, 0, 0, 0, 0, 0};  // PC=01 cumulative
   be::put16(cdb, 7, uint32_t(buf.size()));
-  r = t.execute(CdbCommand::in(cdb, buf, kShort));
-  if (Status s = Status::from_result(r, fmt::format("LOG SENSE page {:02x}h on {}", page, t.describe())); !s) return s;
+  // Through run(), so a UNIT ATTENTION it meets moves the tracked position
+  // as for any command. LOG SENSE touches no medium: asking again is safe,
+  // and the page is still there (the attention was reported instead of it).
+  CdbResult r = run(CdbCommand::in(cdb, buf, kShort));
+  if (r.check_condition() && last_sense_ && last_sense_->key == sense_key::unit_attention) {
+    std::fill(buf.begin(), buf.end(), uint8_t{0});
+    r = run(CdbCommand::in(cdb, buf, kShort));
+  }
+  if (Status s = Status::from_result(r, fmt::format("LOG SENSE page {:02x}h on {}", page, t_.describe())); !s) return s;
   if ((buf[0] & 0x3f) != page) return Status::io(fmt::format("LOG SENSE on {}: asked page {:02x}h, got {:02x}h",
-                                                             t.describe(), page, buf[0] & 0x3f));
+                                                             t_.describe(), page, buf[0] & 0x3f));
   return std::min<size_t>(be::get16(buf, 2), buf.size() - 4);
 }
-}  // namespace
 
 StatusOr<TapeAlert> TapeDrive::tape_alert() {
   std::array<uint8_t, 4 + 64 * 5> buf{};
-  CdbResult r;
-  auto n = log_page(t_, 0x2e, buf, r);
-  if (r.check_condition()) last_sense_ = decode_sense(r.sense_bytes());
+  auto n = log_page(0x2e, buf);
   if (!n.ok()) return n.status();
   TapeAlert a;
   for (size_t at = 4; at + 4 < 4 + *n; at += 4 + buf[at + 3]) {
@@ -448,8 +450,7 @@ StatusOr<TapeAlert> TapeDrive::tape_alert() {
 
 Capacity TapeDrive::capacity() {
   std::array<uint8_t, 128> buf{};
-  CdbResult r;
-  auto n = log_page(t_, 0x31, buf, r);
+  auto n = log_page(0x31, buf);
   Capacity c;
   if (!n.ok()) return c;  // page not supported: unknown, not an error
   for (size_t at = 4; at + 4 <= 4 + *n; at += 4 + buf[at + 3]) {

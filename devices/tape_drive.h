@@ -130,7 +130,11 @@ class TapeDrive {
   };
   StatusOr<SpaceResult> space(SpaceCode code, int32_t count);
   Status rewind();
-  Status locate(uint64_t object);
+  // What locate() does on a drive without LOCATE (5/20-00): position by
+  // REWIND + SPACE (exact only where the driver saw every object written, see
+  // above), or return the drive's refusal so the caller can choose.
+  enum class IfNoLocate { rewind_and_space, refuse };
+  Status locate(uint64_t object, IfNoLocate if_none = IfNoLocate::rewind_and_space);
   StatusOr<TapePosition> read_position();
   Status load();
   Status unload();
@@ -152,6 +156,8 @@ class TapeDrive {
 
  private:
   CdbResult run(const CdbCommand& cmd);
+  // LOG SENSE of one page into `buf`; bytes of parameters after the 4-byte header.
+  StatusOr<size_t> log_page(uint8_t page, std::span<uint8_t> buf);
   void reset_position_to_bot();
   void lose_position();
   void advance_blocks(int64_t n);

@@ -303,6 +303,13 @@ std::unique_ptr<Transport> Library::changer_transport() { return std::make_uniqu
 std::string Library::drive_serial(unsigned i) const { return impl_->drive_serial(i); }
 std::string Library::changer_serial() const { return impl_->changer_serial(); }
 
+Status Library::raise_tape_alert(unsigned drive, unsigned flag) {
+  if (drive >= impl_->drives_.size()) return Status::illegal_request(fmt::format("no drive {} in this library", drive));
+  if (flag < 1 || flag > 64) return Status::illegal_request(fmt::format("TapeAlert flag {} is not 1..64", flag));
+  impl_->drives_[drive]->raise_tape_alert(flag);
+  return Status::ok();
+}
+
 Status Library::set_write_protect(const std::string& barcode, bool on) {
   const auto& b = impl_->spec_.barcodes;
   if (std::find(b.begin(), b.end(), barcode) == b.end())

@@ -90,6 +90,10 @@ class Library {
   // effect at the next load, as on a real cartridge).
   Status set_write_protect(const std::string& barcode, bool on);
 
+  // Test/operator control: drive i raises TapeAlert flag 1..64 (emulated/ssc_target.h).
+  // illegal_request for a drive or flag out of range.
+  Status raise_tape_alert(unsigned drive, unsigned flag);
+
   // Flushes every drive's data and position to disk.
   Status sync();
 

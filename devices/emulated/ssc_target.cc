@@ -423,6 +423,12 @@ CdbResult SscDrive::read_position(const CdbCommand& cmd) {
   return fail(sense::invalid_field_in_cdb());
 }
 
+void SscDrive::raise_tape_alert(unsigned flag) {
+  if (flag < 1 || flag > 64) return;
+  std::lock_guard lock(mu_);
+  tape_alerts_ |= uint64_t(1) << (flag - 1);
+}
+
 CdbResult SscDrive::log_sense(const CdbCommand& cmd) {
   if (cmd.cdb.size() < 10) return fail(sense::invalid_field_in_cdb());
   const uint8_t page = cmd.cdb[2] & 0x3f;
@@ -433,8 +439,10 @@ CdbResult SscDrive::log_sense(const CdbCommand& cmd) {
     case 0x00:
       d.insert(d.end(), {0x00, 0x2e, 0x31});
       break;
-    case 0x2e:  // TapeAlert: 64 one-byte flags, all clear (the emulator has no faults)
-      for (uint16_t flag = 1; flag <= 64; ++flag) d.insert(d.end(), {uint8_t(flag >> 8), uint8_t(flag), 0x03, 1, 0});
+    case 0x2e:  // TapeAlert: 64 one-byte flags; reading clears them
+      for (uint16_t flag = 1; flag <= 64; ++flag)
+        d.insert(d.end(), {uint8_t(flag >> 8), uint8_t(flag), 0x03, 1, uint8_t((tape_alerts_ >> (flag - 1)) & 1)});
+      tape_alerts_ = 0;
       break;
     case 0x31: {  // Tape capacity (LTO): remaining / maximum per partition, MiB
       const uint64_t used = ready() ? tape_->data_bytes() : 0;

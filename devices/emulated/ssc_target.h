@@ -18,6 +18,8 @@
 //   medium access without tape    2/3a-00 MEDIUM NOT PRESENT (also after LOAD UNLOAD unload)
 //   first command after a load    6/28-00 UNIT ATTENTION (not INQUIRY/REQUEST SENSE); command not executed
 //   bad field / bad opcode        5/24-00 / 5/20-00
+// LOG SENSE page 2Eh reports the flags raise_tape_alert() set, and clears
+// them (SSC-4 TapeAlert, read-clears mode).
 // SPACE residuals carry the sign of the request (SSC-4 7.? / Linux st
 // computes drv_file = target - undone). READ POSITION: short and long forms
 // are correct here (unlike tgt), long form includes the file number.
@@ -68,6 +70,11 @@ class SscDrive {
 
   const Identity& identity() const { return id_; }
 
+  // Test/operator control: sets TapeAlert flag 1..64 as if the drive had
+  // detected the condition. Flags stay set until LOG SENSE page 2Eh is read
+  // (SSC-4 default: the page is cleared when read), whatever is loaded.
+  void raise_tape_alert(unsigned flag);
+
  private:
   using Entry = OpEntry<SscDrive>;
   static const std::array<Entry, 16>& table();
@@ -111,6 +118,7 @@ class SscDrive {
   uint32_t block_size_ = 0;  // 0 = variable
   uint8_t density_ = 0x5a;   // LTO-6, as tgt's default drive
   SenseSpec last_sense_{};
+  uint64_t tape_alerts_ = 0;  // bit n-1 = TapeAlert flag n
 };
 
 // A Transport onto an SscDrive (not owned). Flushes the drive when released,

@@ -96,9 +96,10 @@ class PipeWriter : public Channel {
     return true;
   }
   void close_write() override { c_->raise(&PipeCore::write_closed); }
-  void await_reader() override {
+  bool await_reader() override {
     std::unique_lock lock(c_->mu);
     c_->writable.wait(lock, [&] { return c_->aborted || c_->read_closed; });
+    return !c_->aborted;
   }
   void shutdown() override { c_->raise(&PipeCore::aborted); }
   std::string describe() const override { return "LOCAL"; }

@@ -49,7 +49,10 @@ class Channel {
   // seen (TCP). A backup's DATA halts only then, so NOTIFY_DATA_HALTED
   // follows NOTIFY_MOVER_HALTED and a DMA that acts on the DATA's halt finds
   // the mover halted too (ndmjob otherwise waits out a 2 s poll).
-  virtual void await_reader() {}
+  // false when the channel was shut down instead (the mover failed, e.g. on
+  // a tape error, with part of the stream still in the buffer): the backup
+  // did not reach the tape whole, however well the engine did.
+  virtual bool await_reader() { return true; }
   // Abort both directions now; blocked calls return failure.
   virtual void shutdown() = 0;
   // "LOCAL" or "tcp 192.0.2.1:40000", for logs.

@@ -1,5 +1,8 @@
 #include "server/datapath/tape_service.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "common/house_rule.h"
 #include "common/log.h"
 #include "server/datapath/device_errors.h"
@@ -162,6 +165,48 @@ TapeIo TapeService::mtio(msg::MtioOp op, uint32_t count, int version) {
     }
   }
   return TapeIo{Error::illegal_args, count, "unknown MTIO operation"};
+}
+
+TapeIo TapeService::seek_records(int64_t delta, int version) {
+  if (delta == 0) return {};
+  const uint32_t count = static_cast<uint32_t>(std::min<int64_t>(delta > 0 ? delta : -delta, UINT32_MAX));
+  const bool far = delta > 1 || delta < -1;  // one record: SPACE is as quick
+  if (far) {
+    std::lock_guard lock(mu_);
+    if (!no_locate_) {
+      auto here = drive_.read_position();
+      if (here.ok() && here->from_device && here->object &&
+          (delta > 0 || *here->object >= static_cast<uint64_t>(-delta))) {
+        const uint64_t target = *here->object + static_cast<uint64_t>(delta);
+        dev::Status st = drive_.locate(target, dev::TapeDrive::IfNoLocate::refuse);
+        if (st.is_ok()) {
+          // With file numbers (READ POSITION long form) a mark in between
+          // shows; without, the window's records are taken as contiguous,
+          // as MOVER_SET_WINDOW promises.
+          const auto& there = drive_.tracked();
+          if (!here->file || !there.file || there.file == here->file) {
+            log::debug("{}: LOCATE to object {} ({} records {})", name_, target, count, delta > 0 ? "on" : "back");
+            return {};
+          }
+          // A file mark lies between: go back and let SPACE stop at it, as
+          // MTIO FSR/BSR do for the DMA.
+          if (dev::Status back = drive_.locate(*here->object, dev::TapeDrive::IfNoLocate::refuse); !back)
+            return fail(back);
+        } else if (drive_.last_sense() && drive_.last_sense()->invalid_opcode()) {
+          log::info("{}: the drive has no LOCATE; direct access spaces over records instead", name_);
+          no_locate_ = true;
+        } else if (!st.is(dev::Category::illegal_request)) {
+          return fail(st);
+        }
+      }
+    }
+  }
+  return mtio(delta > 0 ? msg::MtioOp::fsr : msg::MtioOp::bsr, count, version);
+}
+
+dev::StatusOr<dev::TapeAlert> TapeService::tape_alerts() {
+  std::lock_guard lock(mu_);
+  return drive_.tape_alert();
 }
 
 TapeIo TapeService::close() {

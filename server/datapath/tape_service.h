@@ -53,6 +53,16 @@ class TapeService {
   // Reads one record into `out` (at most `count` bytes; excess discarded).
   TapeIo read(uint32_t count, std::vector<uint8_t>& out, int version);
   TapeIo mtio(msg::MtioOp op, uint32_t count, int version);
+  // Moves `delta` records within the current tape file, for the mover's
+  // direct access: LOCATE to the object `delta` away when the drive reports
+  // its position (READ POSITION) and has LOCATE, one command however far;
+  // otherwise, or when the LOCATE would cross a file mark, MTIO FSR/BSR
+  // (count != 0 then: a file mark was in the way). A drive that answers
+  // LOCATE with INVALID OPERATION CODE is not asked again.
+  TapeIo seek_records(int64_t delta, int version);
+  // The drive's TapeAlert flags (LOG SENSE 2Eh; reading clears them on most
+  // drives). illegal_request (5/20-00) from a drive without LOG SENSE.
+  dev::StatusOr<dev::TapeAlert> tape_alerts();
   // The implicit file mark, then release. Returns the error of that write.
   TapeIo close();
   msg::TapeGetStateReply state(int version);
@@ -87,6 +97,7 @@ class TapeService {
   bool dirty_ = false;       // data written and no file mark since
   bool eom_pending_ = false; // early warning seen: the next write reports EOM
   bool last_error_ = false;  // TAPE_STATE_ERROR flag: previous op had a media error
+  bool no_locate_ = false;   // the drive refused LOCATE as an unknown command
   std::vector<uint8_t> buffer_;  // reused read buffer (>= 2x max record: see tgt note in tape_drive.h)
 };
 

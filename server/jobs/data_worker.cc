@@ -23,6 +23,7 @@
 #include "server/jobs/job_state.h"
 #include "server/jobs/job_reporter.h"
 #include "server/jobs/job_host.h"
+#include "server/jobs/tape_alert_report.h"
 
 namespace ndmp::server {
 namespace {
@@ -394,7 +395,8 @@ void start_data_backup(JobHost& s, backup::BackupRequest req) {
     backup::Status st = engine.run(&sum);
     chan->close_write();  // end of stream for the mover, before the halt post
     history.flush();
-    if (st.is_ok()) chan->await_reader();
+    if (st.is_ok() && !chan->await_reader())
+      st = backup::Status::connection("the mover stopped before the whole stream was on tape");
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     lock.lock();
@@ -408,6 +410,7 @@ void start_data_backup(JobHost& s, backup::BackupRequest req) {
       if (!replaced) j.dv.env.push_back({k, v});
     }
     lock.unlock();
+    report_tape_alerts_after_job(s);  // before the halt, which carries the flags
     if (st.is_ok()) {
       std::string text = fmt::format("backup of {} done: {} entries, {} bytes in {:.1f} s ({:.1f} MB/s){}",
                                      log::escape(req.options.filesystem), sum.entries, sum.bytes_written, secs,
@@ -474,6 +477,7 @@ void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm:
     j.dv.bytes_processed = sum.bytes_read;
     j.dv.files_processed = sum.entries_restored;
     lock.unlock();
+    report_tape_alerts_after_job(s);  // before the halt, which carries the flags
     if (st.is_ok()) {
       std::string text = fmt::format("restore into {} done: {} entries restored, {} refused, {} failed",
                                      req.destination_root, sum.entries_restored, sum.entries_refused,

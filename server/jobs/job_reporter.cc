@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "common/log.h"
 #include "server/context/context.h"
@@ -35,6 +36,7 @@ struct Job {
   uint64_t files = 0;
   uint64_t session_id = 0;
   bool ended = false;  // halted: a late progress or pause from a worker is dropped
+  std::vector<uint8_t> tape_alerts;  // TapeAlert flags seen during the job, ascending
 };
 
 namespace {
@@ -55,6 +57,7 @@ JobEvent base(const Job& job, JobEventType type) {
   e.bytes = job.bytes;
   e.files = job.files;
   e.session_id = job.session_id;
+  if (type == JobEventType::exception || type == JobEventType::halted) e.tape_alert_flags = job.tape_alerts;
   e.when = SysClock::now();
   return e;
 }
@@ -280,6 +283,15 @@ bool device_offline(dev::Category c) {
   using dev::Category;
   return c == Category::hardware_error || c == Category::timeout || c == Category::transport ||
          c == Category::no_device;
+}
+
+void note_tape_alerts(JobHost& s, const std::vector<uint8_t>& flags) {
+  auto job = find(s);
+  if (!job) return;
+  std::lock_guard lock(job->mu);
+  auto& seen = job->tape_alerts;
+  for (uint8_t f : flags)
+    if (auto at = std::lower_bound(seen.begin(), seen.end(), f); at == seen.end() || *at != f) seen.insert(at, f);
 }
 
 std::string current_job_id(JobHost& s) {

@@ -11,6 +11,8 @@
 //   data_worker.cc    finish()             ──> data_halted      -> exception(TARGET_LOST |
 //   handlers/data.cc  DATA_ABORT                                   SOURCE_LOST) on a lost
 //                                                                  connection, then halted
+//   tape_alert_report TapeAlert flags     ──> note_tape_alerts -> tape_alert_flags of the
+//                                                                  exception and halted events
 //   data_worker.cc    worker ends          ──> data_worker_done -> halted(ABORTED) if the
 //                                                                  session ended mid-job
 //   space_check.cc    backup refused       ──> job_refused      -> refused(SPACE_CHECK)
@@ -41,6 +43,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "devices/status.h"
 #include "events/job_events.h"
@@ -115,6 +118,11 @@ bool device_offline(dev::Category c);
 // is warn): publishes an exception for it, before its "started".
 void job_warned(JobHost& s, const std::string& job_id, events::JobKind kind, const std::string& source_path,
                 const std::string& reason, const std::string& text);
+
+// The drive reported TapeAlert `flags` during the job (jobs/tape_alert_report.h):
+// they go into the job's later exception and halted events, merged with any
+// seen before. Called without the jobs mutex.
+void note_tape_alerts(JobHost& s, const std::vector<uint8_t>& flags);
 
 // The id of this session's current job, or "" (tests and logs).
 std::string current_job_id(JobHost& s);

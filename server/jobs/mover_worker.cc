@@ -20,6 +20,7 @@
 #include "server/jobs/job_state.h"
 #include "server/jobs/job_reporter.h"
 #include "server/jobs/job_host.h"
+#include "server/jobs/tape_alert_report.h"
 #include "server/datapath/tape_service.h"
 
 namespace ndmp::server {
@@ -52,11 +53,26 @@ bool in_window(const MoverVars& v, uint64_t offset) {
   return offset - v.window_offset < v.window_length;
 }
 
+// The stream ended (halt CONNECT_CLOSED). In a tape-only session (a
+// three-way job: DATA runs elsewhere and cannot read this drive) the
+// TapeAlert flags go to the DMA first, before the halt it acts on.
+void halt_end_of_stream(JobHost& s, SessionJobs& j, Lock& lock) {
+  const bool data_here = j.data && j.data->state() != sm::DataState::idle;
+  if (auto tape = j.mover_tape; tape && !data_here) {
+    lock.unlock();
+    report_tape_alerts(s, *tape, "after the job");
+    lock.lock();
+    if (j.mover->state() != sm::MoverState::active) return;
+  }
+  event(s, j, sm::MoverEvent::connection_closed);
+}
+
 void halt_on_tape_error(JobHost& s, SessionJobs& j, Lock& lock, const TapeIo& t, bool& keep_going) {
   // v4 halts on a media error; v2/v3 pause MEDIA_ERROR and let the DMA decide.
   // Only a halt ends the stream: a paused mover keeps the data connection so
   // MOVER_CONTINUE can retry the record (MOVER_ABORT shuts it down).
-  log::error("{}: mover: tape error: {}", s.tag(), t.why);
+  // The count tells the operator how far the tape is readable.
+  log::error("{}: mover: tape error: {} ({} records written)", s.tag(), t.why, j.mv.record_num);
   event(s, j, sm::MoverEvent::media_error, j.mv.bytes_moved, t.why);
   if (j.mover->state() != sm::MoverState::paused) j.mover_channel->shutdown();
   keep_going = j.mover->state() == sm::MoverState::paused && wait_continue(j, lock);
@@ -124,7 +140,7 @@ void run_backup(JobHost& s, SessionJobs& j) {
     if (fill == 0) {
       log::info("{}: mover: end of the backup stream; {} bytes in {} records", s.tag(), j.mv.bytes_moved,
                 j.mv.record_num);
-      event(s, j, sm::MoverEvent::connection_closed);
+      halt_end_of_stream(s, j, lock);
       return;
     }
     for (;;) {
@@ -142,6 +158,7 @@ void run_backup(JobHost& s, SessionJobs& j) {
       lock.unlock();
       TapeIo t = tape->write(next.bytes);
       const bool warned = t.error == msg::Error::no_err && tape->take_early_warning();
+      if (t.error != msg::Error::no_err && t.error != msg::Error::eom) report_tape_alerts(s, *tape, "after a tape error");
       tape.reset();  // never hold the drive across a pause: the DMA changes tapes then
       lock.lock();
       if (j.mover->state() != sm::MoverState::active) return;
@@ -170,7 +187,7 @@ void run_backup(JobHost& s, SessionJobs& j) {
     if (eof) {
       log::info("{}: mover: backup stream complete: {} bytes in {} records of {}", s.tag(), j.mv.bytes_moved,
                 j.mv.record_num, rs);
-      event(s, j, sm::MoverEvent::connection_closed);
+      halt_end_of_stream(s, j, lock);
       return;
     }
     lock.unlock();
@@ -207,12 +224,13 @@ void run_restore(JobHost& s, SessionJobs& j) {
     lock.unlock();
     TapeIo t;
     if (delta != 0) {
-      // Records of the window are contiguous on this tape: space over them.
-      t = tape->mtio(delta > 0 ? msg::MtioOp::fsr : msg::MtioOp::bsr,
-                     static_cast<uint32_t>(delta > 0 ? delta : -delta), 4);
+      // Records of the window are contiguous on this tape: LOCATE or space to them.
+      t = tape->seek_records(delta, 4);
       if (t.error == msg::Error::no_err && t.count != 0) t.error = msg::Error::eof;
     }
     if (t.error == msg::Error::no_err) t = tape->read(rs, rec, 4);
+    if (t.error != msg::Error::no_err && t.error != msg::Error::eof && t.error != msg::Error::eom)
+      report_tape_alerts(s, *tape, "after a tape error");
     const std::string tape_name = tape->name();
     tape.reset();  // never hold the drive across a pause
     lock.lock();
@@ -243,7 +261,7 @@ void run_restore(JobHost& s, SessionJobs& j) {
     if (!ok) {
       // The data service closed its end: it has what it needs (SPEC4 D.2).
       log::info("{}: mover: the data service closed the connection after {} bytes", s.tag(), j.mv.bytes_moved);
-      event(s, j, sm::MoverEvent::connection_closed);
+      halt_end_of_stream(s, j, lock);
       return;
     }
     j.mv.bytes_moved += n;

@@ -6,6 +6,7 @@
 
 #include "devices/emulated/library.h"
 #include "devices/media_changer.h"
+#include "devices/tape_alert.h"
 #include "devices/tape_drive.h"
 #include "test_util.h"
 
@@ -146,6 +147,43 @@ TEST(Library, WriteProtectTakesEffectAtNextLoad) {
   ASSERT_TRUE(d.test_unit_ready());
   EXPECT_TRUE(d.check_writable().is(Category::write_protected));
   EXPECT_TRUE(d.write(pattern(100, 1)).is(Category::write_protected));
+}
+
+// What a backup application sees of a drive fault: the flags raised are in
+// LOG SENSE page 2Eh with their names, once (the page clears when read).
+TEST(Library, RaisedTapeAlertFlagsAreReportedOnceByName) {
+  TempDir dir;
+  ASSERT_TRUE(emu::create_library(dir.path(), small_spec()));
+  auto lib = emu::Library::open(dir.path());
+  ASSERT_TRUE(lib.ok());
+  EXPECT_TRUE((*lib)->raise_tape_alert(0, 0).is(Category::illegal_request));
+  EXPECT_TRUE((*lib)->raise_tape_alert(0, 65).is(Category::illegal_request));
+  EXPECT_TRUE((*lib)->raise_tape_alert(99, 3).is(Category::illegal_request));
+  auto ct = (*lib)->changer_transport();
+  MediaChanger ch(*ct);
+  ASSERT_TRUE(ch.move_medium(kFirstSlot, kFirstDrive));
+  auto t = (*lib)->drive_transport(0);
+  TapeDrive d(*t);
+  ASSERT_TRUE(d.test_unit_ready());
+  ASSERT_TRUE((*lib)->raise_tape_alert(0, 3));
+  ASSERT_TRUE((*lib)->raise_tape_alert(0, 20));
+  ASSERT_TRUE((*lib)->raise_tape_alert(0, 64));
+  auto a = d.tape_alert();
+  ASSERT_TRUE(a.ok()) << a.status().to_string();
+  EXPECT_EQ(set_flags(*a), (std::vector<uint8_t>{3, 20, 64}));
+  EXPECT_EQ(describe_tape_alert(3), "TapeAlert 3 (Hard error)");
+  EXPECT_EQ(describe_tape_alert(20), "TapeAlert 20 (Clean now)");
+  EXPECT_EQ(tape_alert_info(20).severity, AlertSeverity::critical);
+  auto again = d.tape_alert();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->flags, 0u) << "reading the page clears it";
+  // The other drive is untouched.
+  auto t1 = (*lib)->drive_transport(1);
+  ASSERT_TRUE((*lib)->raise_tape_alert(0, 5));
+  TapeDrive d1(*t1);
+  auto other = d1.tape_alert();
+  ASSERT_TRUE(other.ok()) << other.status().to_string();
+  EXPECT_EQ(other->flags, 0u);
 }
 
 }  // namespace

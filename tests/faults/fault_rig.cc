@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 
@@ -60,6 +61,23 @@ unsigned DriveControl::writes_done() const {
   return writes_;
 }
 
+unsigned DriveControl::commands_seen(uint8_t opcode) const {
+  std::lock_guard lock(mu_);
+  auto it = seen_.find(opcode);
+  return it == seen_.end() ? 0 : it->second;
+}
+
+unsigned DriveControl::block_spaces_seen() const {
+  std::lock_guard lock(mu_);
+  return block_spaces_;
+}
+
+void DriveControl::reset_counts() {
+  std::lock_guard lock(mu_);
+  seen_.clear();
+  block_spaces_ = 0;
+}
+
 dev::CdbResult DriveControl::execute(const dev::CdbCommand& cmd) {
   if (!cmd.cdb.empty()) {
     std::unique_lock lock(mu_);
@@ -73,6 +91,8 @@ dev::CdbResult DriveControl::execute(const dev::CdbCommand& cmd) {
       ++held_seen_;
     }
     if (cmd.cdb[0] == dev::op::write6) ++writes_;
+    ++seen_[cmd.cdb[0]];
+    if (cmd.cdb[0] == dev::op::space6 && cmd.cdb.size() > 1 && (cmd.cdb[1] & 0x0f) == 0) ++block_spaces_;
   }
   return faults_.execute(cmd);
 }
@@ -181,7 +201,13 @@ Error start_local_backup(client::Client& c, const fs::path& src, unsigned drive,
   if (::testing::Test::HasFatalFailure()) return Error::undefined;
   b.butype = "tar";
   b.env = {{"FILESYSTEM", src.string()}, {"HIST", "n"}};
-  for (auto& p : extra_env) b.env.push_back(p);
+  for (auto& p : extra_env) {
+    auto same = std::find_if(b.env.begin(), b.env.end(), [&](const msg::Pval& q) { return q.name == p.name; });
+    if (same != b.env.end())
+      same->value = p.value;
+    else
+      b.env.push_back(p);
+  }
   return c.call(code::DATA_START_BACKUP, b).error();
 }
 
@@ -195,6 +221,23 @@ Error start_local_restore(client::Client& c, const fs::path& target, unsigned dr
   r.env = {{"PREFIX", target.string()}};
   return c.call(code::DATA_START_RECOVER, r).error();
 }
+
+namespace {
+// The text of a LOG_MESSAGE (v3/v4) or LOG_LOG (v2) post.
+std::string log_entry(const xdr::Message& m) {
+  if (m.header.code == code::LOG_LOG) return static_cast<const msg::LogLogPost&>(*m.body).entry;
+  return static_cast<const msg::LogMessagePost&>(*m.body).entry;
+}
+// File history as a DMA keeps it for direct access: name -> fh_info.
+void note_history(const xdr::Message& m, std::map<std::string, uint64_t>& history) {
+  if (m.header.code == code::FH_ADD_FILE) {
+    for (const auto& f : static_cast<const msg::FhAddFilePost&>(*m.body).files)
+      if (!f.names.empty()) history[f.names.front().unix_name] = f.fh_info;
+  } else {
+    for (const auto& f : static_cast<const msg::FhAddUnixPathPost&>(*m.body).paths) history[f.name] = f.fstat.fh_info;
+  }
+}
+}  // namespace
 
 JobEnd drive_job(client::Client& c, std::function<void(client::Client&, msg::MoverPauseReason)> on_pause) {
   JobEnd end;
@@ -231,7 +274,12 @@ JobEnd drive_job(client::Client& c, std::function<void(client::Client&, msg::Mov
         end.mover = static_cast<const msg::NotifyMoverHaltedPost&>(*p->body).reason;
         break;
       case code::LOG_MESSAGE:
-        end.log_messages.push_back(static_cast<const msg::LogMessagePost&>(*p->body).entry);
+      case code::LOG_LOG:
+        end.log_messages.push_back(log_entry(*p));
+        break;
+      case code::FH_ADD_FILE:
+      case code::FH_ADD_UNIX_PATH:
+        note_history(*p, end.history);
         break;
       case code::NOTIFY_DATA_HALTED: {
         const auto& h = static_cast<const msg::NotifyDataHaltedPost&>(*p->body);
@@ -242,9 +290,10 @@ JobEnd drive_job(client::Client& c, std::function<void(client::Client&, msg::Mov
         if (!end.mover)
           if (auto m = c.next_post(code::NOTIFY_MOVER_HALTED, std::chrono::seconds(5)))
             end.mover = static_cast<const msg::NotifyMoverHaltedPost&>(*m->body).reason;
-        for (auto& q : c.queued_posts())
-          if (q.header.code == code::LOG_MESSAGE)
-            end.log_messages.push_back(static_cast<const msg::LogMessagePost&>(*q.body).entry);
+        for (auto& q : c.queued_posts()) {
+          if (q.header.code == code::LOG_MESSAGE || q.header.code == code::LOG_LOG) end.log_messages.push_back(log_entry(q));
+          if (q.header.code == code::FH_ADD_FILE || q.header.code == code::FH_ADD_UNIX_PATH) note_history(q, end.history);
+        }
         return end;
       }
       default:

@@ -66,6 +66,11 @@ class DriveControl {
   bool wait_held(std::chrono::milliseconds timeout = kWait);
   void release();
   unsigned writes_done() const;  // WRITE(6) commands passed on to the drive
+  // Commands of `opcode` sent to the drive since the rig started or reset_counts().
+  unsigned commands_seen(uint8_t opcode) const;
+  // SPACE(6) over blocks (code 0), as opposed to over file marks.
+  unsigned block_spaces_seen() const;
+  void reset_counts();
 
   // For the wrapper: the command path and the current session's transport.
   dev::CdbResult execute(const dev::CdbCommand& cmd);
@@ -81,6 +86,8 @@ class DriveControl {
   unsigned held_seen_ = 0;  // commands of hold_opcode_ since hold_after()
   bool holding_ = false;
   unsigned writes_ = 0;
+  std::map<uint8_t, unsigned> seen_;  // commands by opcode
+  unsigned block_spaces_ = 0;
 };
 
 // Library shape for a rig. Slots hold tapes NDM001L6.. in slot 1..slots.
@@ -112,7 +119,8 @@ void load_tape(client::Client& c, unsigned slot, unsigned drive = 0);
 // TAPE_OPEN of emu-drive<drive> with `mode`.
 msg::Error open_tape(client::Client& c, msg::TapeOpenMode mode, unsigned drive = 0);
 // Opens the tape read/write, sets record size and window and starts a local
-// backup of `src` (the sequence of each version; HIST=n). Returns the
+// backup of `src` (the sequence of each version; HIST=n unless `extra_env`
+// says otherwise: its variables replace those of the same name). Returns the
 // DATA_START_BACKUP error (fatal test failures on the steps before).
 msg::Error start_local_backup(client::Client& c, const fs::path& src, unsigned drive = 0,
                               std::vector<msg::Pval> extra_env = {});
@@ -126,7 +134,8 @@ struct JobEnd {
   std::string data_text;                     // v2/v3 text_reason
   std::optional<msg::MoverHaltReason> mover;  // NOTIFY_MOVER_HALTED, if it arrived
   std::optional<msg::MoverPauseReason> paused;  // the first NOTIFY_MOVER_PAUSED, if any
-  std::vector<std::string> log_messages;     // LOG_MESSAGE entries
+  std::vector<std::string> log_messages;     // LOG_MESSAGE (v3/v4) and LOG_LOG (v2) entries
+  std::map<std::string, uint64_t> history;   // file history: name -> fh_info (backups with HIST=y)
 };
 // Plays the DMA until DATA halts: forwards NOTIFY_DATA_READ as MOVER_READ;
 // on a mover pause calls `on_pause` (default: MOVER_CLOSE for EOF/EOM, i.e.

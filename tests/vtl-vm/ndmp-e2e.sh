@@ -242,11 +242,17 @@ for way in two three; do
         vtl_compare_trees "$SRC" "$E2E/export/$way-restored"
 done
 # Direct access restore of two files: ndmjob takes their offsets from the
-# index and ndmpd's mover spaces over records (SPACE blocks through tgt) to
-# reach them instead of reading the tape through.
+# index and ndmpd's mover goes to them by LOCATE (mhvtl) or by spacing over
+# records (tgt has no LOCATE) instead of reading the tape through.
 DAR_FILES=(/sub/deeper/deep.txt /private/secret)
+NDMPD_LOG=$VTL_LOG_DIR/ndmpd.log
 dar_restore() {
+    local from; from=$(wc -l < "$NDMPD_LOG")
     job restore dar-restored three -E DIRECT=y "${DAR_FILES[@]}" || return 1
+    if [ "$BACKEND" = mhvtl ]; then
+        tail -n +$((from + 1)) "$NDMPD_LOG" | grep -q 'LOCATE to object' ||
+            { echo "ndmpd's log shows no LOCATE for the direct access restore"; return 1; }
+    fi
     grep -q 'LOG_FILE messages: 2 OK, 0 ERROR' "$E2E/last.out" || { cat "$E2E/last.out"; return 1; }
     local f
     for f in "${DAR_FILES[@]}"; do
@@ -256,7 +262,21 @@ dar_restore() {
     done
     [ ! -e "$E2E/export/dar-restored/big.bin" ] || { echo "big.bin came back too: not a direct access restore"; return 1; }
 }
-vtl_check "direct access restore of ${DAR_FILES[*]} only, byte-exact" dar_restore
+vtl_check "direct access restore of ${DAR_FILES[*]} only, byte-exact$([ "$BACKEND" = mhvtl ] && echo ', reached by LOCATE')" dar_restore
+# TapeAlert: flags raised in the drive the way mhvtl's own tool does it
+# (vtlcmd TapeAlert MASK: bit n-1 = flag n; drive 0 is vtltape 11) reach
+# the DMA by number and name in LOG messages after the job.  vtlcmd only
+# queues the message, but vtltape reads its queue before every command it
+# takes, so the flags are set from the job's second SCSI command on, long
+# before the TapeAlert page is read at the job's end.
+tape_alert_reported() {
+    LD_LIBRARY_PATH=$MHVTL_BUILD/lib "$MHVTL_BUILD/bin/vtlcmd" 11 TapeAlert 80004 || return 1
+    job restore alert-restored three -E DIRECT=y /private/secret || return 1
+    has "TapeAlert 3 (Hard error)" "TapeAlert 20 (Clean now)"
+}
+if [ "$BACKEND" = mhvtl ]; then
+    vtl_check "TapeAlert flags 3 and 20 raised with vtlcmd reach ndmjob as LOG messages after the job" tape_alert_reported
+fi
 # The bytes went through the emulator, not somewhere else: its image of the
 # tape grew by a backup (ndmjob rewinds before each backup, so the second
 # one overwrote the first), and the tape holds a tar archive that GNU tar
@@ -319,7 +339,6 @@ fi
 # already on the WORM tape left readable.
 if [ -n "${VTL_WORM_BARCODE:-}" ]; then
     echo "# WORM ($VTL_WORM_BARCODE, slot $VTL_WORM_SLOT) and cleaning ($VTL_CLEANING_BARCODE, slot $VTL_CLEANING_SLOT) cartridges"
-    NDMPD_LOG=$VTL_LOG_DIR/ndmpd.log
     # log_since N PATTERN: PATTERN in ndmpd's log after line N
     log_since() { tail -n +$(($1 + 1)) "$NDMPD_LOG" | grep -qE -- "$2" || { echo "ndmpd's log lacks: $2"; return 1; }; }
     vtl_check "load the WORM tape $VTL_WORM_BARCODE into drive $VTL_DRIVE_FIRST through $CHANGER" eval '

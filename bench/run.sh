@@ -184,7 +184,8 @@ cpu_now() {
       for p in $CPU_PIDS; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
       CPU_NOW=$(awk -v t="$t" -v hz="$HZ" 'BEGIN {print t / hz}') ;;
     peer)
-      CPU_NOW=$(cat /proc/[0-9]*/stat 2>/dev/null |
+      # (a process may vanish between the glob and the read: not an error)
+      CPU_NOW=$({ cat /proc/[0-9]*/stat 2>/dev/null || true; } |
         awk -v p="$PEER_PID" -v hz="$HZ" '$1 == p {t += $14 + $15} $4 == p {t += $14 + $15 + $16 + $17} END {print t / hz}') ;;
   esac
 }
@@ -197,7 +198,7 @@ log_marks() {
   local f
   for f in "${LOGS[@]}" "$PEER_TIMES"; do MARKS+=("$(stat -c %s "$f" 2>/dev/null || echo 0)"); done
 }
-since_mark() { tail -c +"$((MARKS[$1] + 1))" "$2" 2>/dev/null; }
+since_mark() { tail -c +"$((MARKS[$1] + 1))" "$2" 2>/dev/null || true; }
 ndmpd_job_secs() {
   local i
   for i in "${!LOGS[@]}"; do since_mark "$i" "${LOGS[i]}"; done | awk '
@@ -298,7 +299,7 @@ job() {
 ctl() {
   local pwf=$1 user=$2
   shift 2
-  "$NDMPCTL" --user "$user" --password-file "$pwf" "$@" --progress none >"$W/ctl.out" 2>&1 ||
+  "$NDMPCTL" --user "$user" --password-file "$pwf" "$@" >"$W/ctl.out" 2>&1 ||
     { tail -20 "$W/ctl.out" >&2; return 1; }
 }
 
@@ -368,12 +369,12 @@ for set in large small; do
   bk3_ndmjob() { rm -f "$IDX.$set"; reset_hwm "$TAPE_PID" "$DATA_PID"; job -v -c -D "$B" -T "$A" -f emu-drive0 -C "$src" "${B_FLAGS[@]}" -I "$IDX.$set" && track_rss "bk3_$set" "$TAPE_PID" "$DATA_PID"; }
   rs_ndmjob() { reset_hwm "$TAPE_PID"; job -v -x -D "$A" -f emu-drive0 -C "$RESTORE" "${B_FLAGS[@]}" -J "$IDX.$set" && track_rss "rs_$set" "$TAPE_PID"; }
   # ndmpd, ndmpctl as the DMA
-  bk2_ctl() { reset_hwm "$TAPE_PID"; ctl "$PW_CTL" bench --server "127.0.0.1:$TAPE_PORT" backup "$src" --drive emu-drive0 --record-size "$RECORD_BYTES" --catalog "$CAT.$set" && track_rss "bk2_$set" "$TAPE_PID"; }
-  bk3_ctl() { reset_hwm "$TAPE_PID" "$DATA_PID"; ctl "$PW_CTL" bench --data-server "127.0.0.1:$DATA_PORT" --tape-server "127.0.0.1:$TAPE_PORT" backup "$src" --drive emu-drive0 --record-size "$RECORD_BYTES" --catalog "$CAT.$set" && track_rss "bk3_$set" "$TAPE_PID" "$DATA_PID"; }
-  rs_ctl() { reset_hwm "$TAPE_PID"; ctl "$PW_CTL" bench --server "127.0.0.1:$TAPE_PORT" restore --drive emu-drive0 --to "$RESTORE" --catalog "$CAT.$set" && track_rss "rs_$set" "$TAPE_PID"; }
+  bk2_ctl() { reset_hwm "$TAPE_PID"; ctl "$PW_CTL" bench --server "127.0.0.1:$TAPE_PORT" backup "$src" --drive emu-drive0 --record-size "$RECORD_BYTES" --catalog "$CAT.$set" --progress none && track_rss "bk2_$set" "$TAPE_PID"; }
+  bk3_ctl() { reset_hwm "$TAPE_PID" "$DATA_PID"; ctl "$PW_CTL" bench backup "$src" --data-server "127.0.0.1:$DATA_PORT" --tape-server "127.0.0.1:$TAPE_PORT" --drive emu-drive0 --record-size "$RECORD_BYTES" --catalog "$CAT.$set" --progress none && track_rss "bk3_$set" "$TAPE_PID" "$DATA_PID"; }
+  rs_ctl() { reset_hwm "$TAPE_PID"; ctl "$PW_CTL" bench --server "127.0.0.1:$TAPE_PORT" restore --drive emu-drive0 --to "$RESTORE" --catalog "$CAT.$set" --progress none && track_rss "rs_$set" "$TAPE_PID"; }
   # the peer, both DMAs
   bk_peer_ndmjob() { rm -f "$IDX.p$set"; job -v -c -D "$P" -f "$PEER/tape" -C "$src" "${B_FLAGS[@]}" -I "$IDX.p$set"; }
-  bk_peer_ctl() { ctl "$PW_PEER" ndmp --server "127.0.0.1:$PEER_PORT" backup "$src" --drive "$PEER/tape" --record-size "$RECORD_BYTES" --catalog "$CAT.p$set"; }
+  bk_peer_ctl() { ctl "$PW_PEER" ndmp --server "127.0.0.1:$PEER_PORT" backup "$src" --drive "$PEER/tape" --record-size "$RECORD_BYTES" --catalog "$CAT.p$set" --progress none; }
   warm "$set"
   say "$set: $RUNS rounds of limits, ndmpd (two-way, three-way, restore) and the peer, with ndmjob and ndmpctl as DMA"
   for ((i = 1; i <= RUNS; i++)); do
@@ -401,11 +402,16 @@ done
 # --- control path ------------------------------------------------------------------
 say "control path: CONFIG_GET_HOST_INFO round trips"
 CTL=$BUILD_DIR/bench/ndmp-ctl-bench
-CTL1=$("$CTL" --port "$TAPE_PORT" --user bench --password bench --connections 1 --requests 20000) || die "ctl bench (1)"
-CTL64=$("$CTL" --port "$TAPE_PORT" --user bench --password bench --connections 64 --requests 500) || die "ctl bench (64)"
-field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
-say "1 connection: $CTL1"
-say "64 connections: $CTL64"
+CTL1="" CTL64=""
+if [ -x "$CTL" ]; then
+  CTL1=$("$CTL" --port "$TAPE_PORT" --user bench --password bench --connections 1 --requests 20000) || die "ctl bench (1)"
+  CTL64=$("$CTL" --port "$TAPE_PORT" --user bench --password bench --connections 64 --requests 500) || die "ctl bench (64)"
+  say "1 connection: $CTL1"
+  say "64 connections: $CTL64"
+else
+  say "control path: $CTL not built; left out"
+fi
+field() { local v; v=$(sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"); echo "${v:-not measured}"; }
 
 kill "$TAPE_PID" "$DATA_PID" "$PEER_SHELL"
 wait "$TAPE_PID" "$DATA_PID" "$PEER_SHELL" 2>/dev/null || true
@@ -480,7 +486,7 @@ if [ -x "$BUILD_DIR/bench/ndmp_bench_codec" ]; then
     NDMP_BENCH_DIR=$W "$BUILD_DIR/bench/ndmp_bench_tape" --benchmark_repetitions="$RUNS" --benchmark_report_aggregates_only=true
   } 2>&1 | grep -E '^(BM_|Benchmark|-)' | grep -vE '_(mean|stddev|cv) ' >"$MICRO" || die "micro-benchmarks"
 else
-  echo "(not built: libbenchmark-dev missing)" >"$MICRO"
+  echo "(not in $BUILD_DIR: not built there, or libbenchmark-dev missing)" >"$MICRO"
 fi
 
 # --- report ----------------------------------------------------------------------------

@@ -199,13 +199,18 @@ log_marks() {
   for f in "${LOGS[@]}" "$PEER_TIMES"; do MARKS+=("$(stat -c %s "$f" 2>/dev/null || echo 0)"); done
 }
 since_mark() { tail -c +"$((MARKS[$1] + 1))" "$2" 2>/dev/null || true; }
-ndmpd_job_secs() {
-  local i
-  for i in "${!LOGS[@]}"; do since_mark "$i" "${LOGS[i]}"; done | awk '
+# Seconds from the first job start to the last job end in ndmpd log lines on
+# stdin (timestamps 2026-12-08T00:31:42.665Z: to the millisecond).
+job_span() {
+  awk '
     function ts(s, t) { split(substr(s, 12, 12), t, ":"); return substr(s, 9, 2) * 86400 + t[1] * 3600 + t[2] * 60 + t[3] }
     / (backup of .* started|restore into .* started) \(/ { v = ts($1); if (start == "" || v < start) start = v }
     / (backup of .* done: |restore into .* done: |mover: backup stream complete|mover: end of the backup stream)/ { v = ts($1); if (v > end) end = v }
     END { if (start == "" || end == "") print "nan"; else printf "%.3f\n", end - start }'
+}
+ndmpd_job_secs() {
+  local i
+  for i in "${!LOGS[@]}"; do since_mark "$i" "${LOGS[i]}"; done | job_span
 }
 peer_job_secs() {
   since_mark "${#LOGS[@]}" "$PEER_TIMES" |
@@ -418,37 +423,21 @@ wait "$TAPE_PID" "$DATA_PID" "$PEER_SHELL" 2>/dev/null || true
 rm -rf "$W/tape/library" "$PEER"
 
 # --- many drives at once -------------------------------------------------------------
-# N simultaneous two-way backups, each from an export of its own (a directory
-# of hard links to the first large file) to a drive of its own, one ndmpd,
-# ndmpctl as the DMA. Aggregate MB/s by the span of the server's job times
-# (first start to last end), CPU of the one process, peak RSS of it (all jobs).
-MANY_MAX=0
-for n in $DRIVES; do [ "$n" -gt "$MANY_MAX" ] && MANY_MAX=$n; done
+# N simultaneous two-way backups, each from an export of its own (a hard link
+# to the first large file) to a drive of its own, ndmpctl as the DMA. For
+# each N a fresh ndmpd with N drives: a process keeps the memory its jobs'
+# threads touched, so a 1-job figure measured after a 4-job round would show
+# the 4 jobs' peak. Aggregate MB/s by the span of the server's job times
+# (first start to last end), CPU of the process, its peak RSS.
 MANY_FILE=$(find "$DATA/large" -type f | sort | head -1)
 MANY_BYTES=$(stat -c %s "$MANY_FILE")
-MANY_EXPORTS=()
-for ((d = 0; d < MANY_MAX; d++)); do
-  mkdir -p "$W/many/export$d"
-  ln "$MANY_FILE" "$W/many/export$d/data.bin"
-  MANY_EXPORTS+=(--export "$W/many/export$d")
-done
-mkdir -p "$W/many/state"
-"$NDMPD" --listen "127.0.0.1:$MANY_PORT" --password-file "$PW" --auth md5,text "${MANY_EXPORTS[@]}" \
-  --state-dir "$W/many/state" --log-level info --log-file "$W/many/ndmpd.log" \
-  --library "$W/many/library" --library-drives "$MANY_MAX" --library-slots "$MANY_MAX" \
-  --library-tape-size $((MANY_BYTES / 1048576 * 3 / 2 + 256)) </dev/null >/dev/null 2>&1 &
-MANY_PID=$!
-PIDS+=("$MANY_PID")
-wait_port "$MANY_PORT" || die "ndmpd (many drives) did not start"
-for ((d = 0; d < MANY_MAX; d++)); do
-  ctl "$PW_CTL" bench --server "127.0.0.1:$MANY_PORT" load $((d + 1)) "$d" || die "loading a tape into drive $d"
-done
-declare -A MANY_AGG MANY_CPU MANY_RSS MANY_SPAN
-many_round() {  # N
-  local n=$1 d mark c0 t0 pids=()
+declare -A MANY_CPU MANY_RSS MANY_SPAN
+many_round() {  # N PID
+  local n=$1 pid=$2 d mark c0 pids=() span r
   mark=$(stat -c %s "$W/many/ndmpd.log")
-  CPU_PIDS=$MANY_PID; cpu_now ndmpd; c0=$CPU_NOW
-  reset_hwm "$MANY_PID"
+  CPU_PIDS=$pid
+  cpu_now ndmpd; c0=$CPU_NOW
+  reset_hwm "$pid"
   for ((d = 0; d < n; d++)); do
     "$NDMPCTL" --user bench --password-file "$PW_CTL" --server "127.0.0.1:$MANY_PORT" backup "$W/many/export$d" \
       --drive "$d" --record-size "$RECORD_BYTES" --catalog "$W/many/cat$d" --progress none >"$W/many/ctl$d.out" 2>&1 &
@@ -456,25 +445,37 @@ many_round() {  # N
   done
   for d in "${!pids[@]}"; do wait "${pids[d]}" || { tail -5 "$W/many/ctl$d.out" >&2; die "many drives: backup $d of $n"; }; done
   cpu_now ndmpd
-  local span
-  span=$(tail -c +"$((mark + 1))" "$W/many/ndmpd.log" | awk '
-    function ts(s, t) { split(substr(s, 12, 12), t, ":"); return substr(s, 9, 2) * 86400 + t[1] * 3600 + t[2] * 60 + t[3] }
-    / backup of .* started \(/ { v = ts($1); if (start == "" || v < start) start = v }
-    / (backup of .* done: |mover: backup stream complete|mover: end of the backup stream)/ { v = ts($1); if (v > end) end = v }
-    END { printf "%.3f\n", end - start }')
+  span=$(tail -c +"$((mark + 1))" "$W/many/ndmpd.log" | job_span)
   MANY_SPAN[$n]+="$span"$'\n'
   MANY_CPU[$n]+="$(awk -v a="$c0" -v b="$CPU_NOW" 'BEGIN {printf "%.3f", b - a}')"$'\n'
-  local r
-  r=$(hwm_kib "$MANY_PID")
+  r=$(hwm_kib "$pid")
   if [ -z "${MANY_RSS[$n]:-}" ] || [ "$r" -gt "${MANY_RSS[$n]}" ]; then MANY_RSS[$n]=$r; fi
   say "many drives: $n job(s): $span s span"
 }
 warm large
-for ((i = 1; i <= RUNS; i++)); do
-  for n in $DRIVES; do many_round "$n"; done
+for n in $DRIVES; do
+  rm -rf "$W/many"
+  MANY_EXPORTS=()
+  for ((d = 0; d < n; d++)); do
+    mkdir -p "$W/many/export$d"
+    ln "$MANY_FILE" "$W/many/export$d/data.bin"
+    MANY_EXPORTS+=(--export "$W/many/export$d")
+  done
+  mkdir -p "$W/many/state"
+  "$NDMPD" --listen "127.0.0.1:$MANY_PORT" --password-file "$PW" --auth md5,text "${MANY_EXPORTS[@]}" \
+    --state-dir "$W/many/state" --log-level info --log-file "$W/many/ndmpd.log" \
+    --library "$W/many/library" --library-drives "$n" --library-slots "$n" \
+    --library-tape-size $((MANY_BYTES / 1048576 * 3 / 2 + 256)) </dev/null >/dev/null 2>&1 &
+  MANY_PID=$!
+  PIDS+=("$MANY_PID")
+  wait_port "$MANY_PORT" || die "ndmpd (many drives) did not start"
+  for ((d = 0; d < n; d++)); do
+    ctl "$PW_CTL" bench --server "127.0.0.1:$MANY_PORT" load $((d + 1)) "$d" || die "loading a tape into drive $d"
+  done
+  for ((i = 1; i <= RUNS; i++)); do many_round "$n" "$MANY_PID"; done
+  kill "$MANY_PID"
+  wait "$MANY_PID" 2>/dev/null || true
 done
-kill "$MANY_PID"
-wait "$MANY_PID" 2>/dev/null || true
 rm -rf "$W/many"
 
 # --- micro-benchmarks ----------------------------------------------------------------
@@ -514,10 +515,13 @@ row() {
     "$label" "$dma" "$s1" "$s2" "$s3" "$e1" "$e2" "$e3" "$c" "$cs" "$(mbps "$bytes" "$s2")" "$fs" "$r" "$targets"
 }
 # target TEXT A_KEY B_KEY MIN: "TEXT: ratio met|MISSED" where ratio = median B / median A (times)
+# followed by the same ratio of median CPU seconds, which a loaded machine disturbs least.
+C_() { printf '%s' "${CPUS[$1]}" | med; }
 target() {
-  local x
+  local x c
   x=$(ratio "$(S_ "$3")" "$(S_ "$2")")
-  awk -v t="$1" -v x="$x" -v m="$4" 'BEGIN {printf "%s %s (≥ %s) %s", t, x, m, (x != "n/a" && x >= m) ? "met" : "MISSED"}'
+  c=$(ratio "$(C_ "$3")" "$(C_ "$2")")
+  awk -v t="$1" -v x="$x" -v c="$c" -v m="$4" 'BEGIN {printf "%s %s (≥ %s) %s [by CPU %s]", t, x, m, (x != "n/a" && x >= m) ? "met" : "MISSED", c}'
 }
 rss_target() { [ -n "${HWM_MAX[$1]:-}" ] && { [ $((HWM_MAX[$1] / 1024)) -lt 64 ] && echo "RSS < 64 MiB met" || echo "RSS < 64 MiB MISSED"; }; }
 mem_total=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
@@ -565,7 +569,8 @@ time. **DMA s** = end-to-end time as the DMA saw it (connecting, polling, closin
 **CPU s** = median CPU (user + system) of the server processes (ndmpd: the one or two
 ndmpd; the peer: its session process and the formatter's tar) or of the limit command.
 MB/s = file data bytes / median job s. Ratios in **targets** are ratios of median
-job times (× > 1: faster than the reference). RSS = peak resident set of an ndmpd
+job times (× > 1: faster than the reference), met or MISSED by that measure; the ratio
+of median CPU seconds follows in brackets. RSS = peak resident set of an ndmpd
 process during the job (VmHWM after clear_refs), the largest of the runs.
 DMA: **ndmjob** = Debian's ndmjob (it polls: some of its jobs end with a 2 s wait),
 **ndmpctl** = this project's DMA (no polling).
@@ -609,7 +614,8 @@ $(echo "$DRIVES" | wc -w) job counts, each from an export of its own (a hard lin
 large file, $MANY_BYTES bytes) to a drive of its own of one ndmpd's emulated library,
 two-way, ndmpctl as the DMA, all jobs started together. Aggregate MB/s = all jobs' bytes / the
 span of the server's job times (first "started" to the last end line), median of $RUNS.
-CPU = the ndmpd process, median. RSS = that one process's peak, largest of the runs.
+A fresh ndmpd with N drives for each N. CPU = the ndmpd process, median. RSS = that
+process's peak, largest of the runs (per job = divided by N).
 
 | jobs | span s (min / med / max) | aggregate MB/s | CPU s | CPU s/GB | peak RSS MiB (process) | per job MiB | target |
 |---:|---:|---:|---:|---:|---:|---:|---|

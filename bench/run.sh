@@ -40,7 +40,7 @@
 #   SMALL_FILES   small data set: files of 1..16 KiB (default 100000)
 #   RECORD_BLOCKS tape record size in 512-byte blocks, ndmjob -b (default 128
 #                 = 64 KiB, the most ndmjob accepts; its default is 20)
-#   PORT_BASE     first of eight loopback ports (default 10700)
+#   PORT_BASE     first of four loopback ports (default 10700)
 #   DRIVES        job counts for the many-drives figure (default "1 2 4")
 #   RESULTS       output file (default bench/RESULTS.md beside this script)
 # Needs: Debian's ndmjob (/usr/lib/amanda/ndmjob, package amanda-common) and

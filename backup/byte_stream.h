@@ -31,6 +31,18 @@ class ByteSource {
   // stream (mover closed the connection or the read range is exhausted). May
   // block until data arrives. A failure stops the restore with that Status.
   virtual Status read(std::span<std::byte> buf, std::size_t& got) = 0;
+
+  // Zero-copy reading, for a source that already holds the bytes in memory
+  // of its own (the server's in-process pipe from the mover): points `data`
+  // at the next bytes and sets `got` (0 with OK = end of stream); they stay
+  // where they are until release(got). The restore engine hands them to
+  // libarchive as they are, which saves copying every byte once more. A
+  // source without it returns false and is read with read().
+  virtual bool view(const std::byte*& data, std::size_t& got, Status& st) {
+    (void)data, (void)got, (void)st;
+    return false;
+  }
+  virtual void release(std::size_t n) { (void)n; }
 };
 
 }  // namespace ndmp::backup

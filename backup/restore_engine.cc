@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -58,6 +59,8 @@ struct RestoreEngine::Impl {
   // Per-pass read context.
   ByteSource* source = nullptr;
   Status source_status;
+  bool zero_copy = true;  // until the source says it cannot view
+  size_t viewed = 0;      // bytes handed to libarchive straight from the source, to release
 
   Impl(RestoreRequest r, RestoreReporter* rep, WarningSink* w)
       : req(std::move(r)), reporter(rep), warnings(w) {
@@ -89,14 +92,28 @@ struct RestoreEngine::Impl {
       self->source_status = Status::aborted("restore aborted");
       return -1;
     }
+    // libarchive is done with the previous block once it asks for the next.
+    self->release_viewed();
     size_t got = 0;
-    self->source_status = self->source->read(std::span<std::byte>(self->buf.data(), self->buf.size()), got);
-    if (!self->source_status) return -1;
-    *out = self->buf.data();
+    const std::byte* data = nullptr;
+    if (self->zero_copy && self->source->view(data, got, self->source_status)) {
+      if (!self->source_status) return -1;
+      self->viewed = got;
+    } else {
+      self->zero_copy = false;
+      self->source_status = self->source->read(std::span<std::byte>(self->buf.data(), self->buf.size()), got);
+      if (!self->source_status) return -1;
+      data = self->buf.data();
+    }
+    *out = data;
     std::lock_guard lk(self->mu);
     self->prog.bytes_read += got;
     self->sum.bytes_read += got;
     return static_cast<la_ssize_t>(got);
+  }
+
+  void release_viewed() {
+    if (viewed) source->release(std::exchange(viewed, 0));
   }
 
   // Longest requested name selecting `path`, or -1. With an empty list
@@ -231,12 +248,19 @@ struct RestoreEngine::Impl {
     if (finished) return Status::invalid_argument("restore already finished");
     source = &src;
     source_status = Status::ok();
+    zero_copy = true;
     archive* rd = archive_read_new();
     if (!rd) return Status::io_error("out of memory creating the reader");
+    // The reader first (it may still point into a viewed block), then the
+    // block goes back to the source.
     struct Free {
       archive* a;
-      ~Free() { archive_read_free(a); }
-    } free_rd{rd};
+      Impl* self;
+      ~Free() {
+        archive_read_free(a);
+        self->release_viewed();
+      }
+    } free_rd{rd, this};
     archive_read_support_format_tar(rd);
     if (archive_read_open(rd, this, nullptr, read_cb, nullptr) != ARCHIVE_OK) {
       if (!source_status) return source_status;

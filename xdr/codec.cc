@@ -1191,6 +1191,41 @@ DecodeResult decode(int version, std::span<const uint8_t> record) {
   return r;
 }
 
+DecodeResult decode(int version, std::span<const uint8_t> record, DecodeScratch& scratch) {
+  // TAPE_WRITE's body is `opaque data<>` in every version: a length, the
+  // bytes, padding to 4. Anything else, or a header that does not decode,
+  // takes the general path (which also gives every error its status).
+  if (record.size() < kHeaderSize + 4 || table_for(version) == nullptr ||
+      find_codec(version, code::TAPE_WRITE, MessageType::request) == nullptr)
+    return decode(version, record);
+  const auto be32 = [&record](size_t at) {
+    return static_cast<uint32_t>(record[at]) << 24 | static_cast<uint32_t>(record[at + 1]) << 16 |
+           static_cast<uint32_t>(record[at + 2]) << 8 | static_cast<uint32_t>(record[at + 3]);
+  };
+  if (be32(8) != static_cast<uint32_t>(MessageType::request) || be32(12) != code::TAPE_WRITE) return decode(version, record);
+  const size_t len = be32(kHeaderSize);
+  const size_t body = record.size() - kHeaderSize - 4;
+  if (len > body || (len + 3) / 4 * 4 > body) return decode(version, record);  // truncated: bad_body there
+  DecodeResult r;
+  XDR xdrs;
+  xdrmem_create(&xdrs, const_cast<char*>(reinterpret_cast<const char*>(record.data())), kHeaderSize, XDR_DECODE);
+  const bool header_ok = table_for(version)->decode_header(&xdrs, r.message.header);
+  xdr_destroy(&xdrs);
+  if (!header_ok) return decode(version, record);
+  if (!scratch.tape_write) scratch.tape_write = std::make_unique<TapeWriteRequest>();
+  const uint8_t* p = record.data() + kHeaderSize + 4;
+  scratch.tape_write->data.assign(p, p + len);  // within its capacity after the first record
+  r.message.body = std::move(scratch.tape_write);
+  r.status = DecodeStatus::ok;
+  return r;
+}
+
+void recycle(DecodeResult& decoded, DecodeScratch& scratch) {
+  if (scratch.tape_write || !decoded.message.body) return;
+  if (dynamic_cast<TapeWriteRequest*>(decoded.message.body.get()) == nullptr) return;
+  scratch.tape_write.reset(static_cast<TapeWriteRequest*>(decoded.message.body.release()));
+}
+
 bool encode(int version, const Header& header, const Body* body, std::vector<uint8_t>& out) {
   out.clear();
   const VersionTable* t = table_for(version);

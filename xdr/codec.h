@@ -70,6 +70,18 @@ struct DecodeResult {
 // Bytes after a complete body are ignored, as ndmjob's record reader does.
 DecodeResult decode(int version, std::span<const uint8_t> record);
 
+// What a connection keeps between records so that the bulk request, TAPE_WRITE
+// on the control connection, decodes into the same buffer every time instead
+// of two fresh allocations per record (libtirpc's and the model's).
+struct DecodeScratch {
+  std::unique_ptr<msg::TapeWriteRequest> tape_write;
+};
+// decode() with TAPE_WRITE requests read straight from the record into
+// scratch's buffer; the same result otherwise, byte for byte.
+DecodeResult decode(int version, std::span<const uint8_t> record, DecodeScratch& scratch);
+// After the message was handled: takes a TAPE_WRITE body back into `scratch`.
+void recycle(DecodeResult& decoded, DecodeScratch& scratch);
+
 // Encode header + body as NDMP `version` into `out` (replaced, not appended;
 // no record marking: see record.h). body may be null when the header is a
 // reply with error != no_err (then only the header is written, whatever the

@@ -69,6 +69,22 @@ void BM_DecodeTapeWrite256K(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeTapeWrite256K);
 
+// What the server does (issue 19): one buffer per connection, reused.
+void BM_DecodeTapeWrite256KReused(benchmark::State& state) {
+  const auto body = tape_write();
+  std::vector<uint8_t> wire;
+  xdr::encode(4, request(msg::code::TAPE_WRITE), &body, wire);
+  xdr::DecodeScratch scratch;
+  for (auto _ : state) {
+    auto r = xdr::decode(4, wire, scratch);
+    if (r.status != xdr::DecodeStatus::ok) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(r.message.body.get());
+    xdr::recycle(r, scratch);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(kRecord));
+}
+BENCHMARK(BM_DecodeTapeWrite256KReused);
+
 void BM_EncodeMoverGetStateReply(benchmark::State& state) {
   const auto body = mover_state();
   xdr::Header h = request(msg::code::MOVER_GET_STATE);

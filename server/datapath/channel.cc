@@ -134,6 +134,14 @@ class PipeReader : public Channel {
     data = c.ring.data() + c.head;
     return static_cast<long>(std::min<size_t>({want, c.size, c.cap() - c.head}));
   }
+  long view_some(size_t most, const uint8_t*& data) override {
+    PipeCore& c = *c_;
+    std::unique_lock lock(c.mu);
+    c.wait_filled(lock, 1);
+    if (c.aborted) return -1;
+    data = c.ring.data() + c.head;
+    return static_cast<long>(std::min<size_t>({most, c.size, c.cap() - c.head}));
+  }
   void consume(size_t n) override {
     std::lock_guard lock(c_->mu);
     c_->drained(std::min(n, c_->size));

@@ -38,6 +38,14 @@ class Channel {
     return kNoView;
   }
   virtual void consume(size_t n) { (void)n; }
+  // The same, but returns as soon as anything is there (up to `most` bytes
+  // in one piece), like read(): a restore must not wait for more bytes than
+  // the mover may send before the DMA acts (the end of a tape file).
+  virtual long view_some(size_t most, const uint8_t*& data) {
+    (void)most;
+    data = nullptr;
+    return kNoView;
+  }
   static constexpr long kNoView = -2;
   // Writes everything or fails (peer gone, shut down).
   virtual bool write_all(std::span<const uint8_t> data) = 0;

@@ -281,7 +281,7 @@ bool Session::handle_record(std::span<const uint8_t> record) {
   // Before CONNECT_OPEN only the version-0 handshake set is decoded; any
   // other first request means the DMA accepted the announced version (SPEC4 2.11.2).
   int v = negotiated_ ? version_ : 0;
-  auto decoded = xdr::decode(v, record);
+  auto decoded = xdr::decode(v, record, scratch_);
   if (!negotiated_ && decoded.status == xdr::DecodeStatus::unknown_code) {
     v = kAnnouncedVersion;
     decoded = xdr::decode(v, record);
@@ -341,6 +341,7 @@ bool Session::handle_record(std::span<const uint8_t> record) {
   } else {
     log::debug("{}: {}", tag(), entry->name);
     reply = entry->handler(*this, *decoded.message.body);
+    xdr::recycle(decoded, scratch_);
     // Every refused request leaves a line: which message, which error.
     if (reply.body) {
       if (msg::Error e = msg::reply_error(*reply.body); e != msg::Error::no_err)

@@ -131,6 +131,7 @@ class Session final : public JobHost {
   std::string user_;
   std::optional<Challenge> challenge_;
   unsigned consecutive_bad_ = 0;
+  xdr::DecodeScratch scratch_;  // TAPE_WRITE's buffer, reused record after record
   std::shared_ptr<Visitor> visitor_;
   bool abandon_output_ = false;  // ended by a deadline or an overflow: drop what is unsent
   std::chrono::steady_clock::time_point login_deadline_ = std::chrono::steady_clock::time_point::max();

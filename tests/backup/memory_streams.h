@@ -58,6 +58,47 @@ class MemorySource : public ByteSource {
   size_t piece_;
 };
 
+// Offers zero-copy views (as the server's in-process pipe does) of its own
+// copy of a stream, in odd-sized pieces. Released bytes are overwritten at
+// once, as a pipe's writer would reuse them, so a reader that still looks
+// at a block after releasing it restores garbage. Counts misuse: a view
+// asked for while one is outstanding, a release of other than what was viewed.
+class ViewingSource : public ByteSource {
+ public:
+  ViewingSource(const std::vector<std::byte>& data, size_t piece = 7777) : copy_(data), piece_(piece) {}
+  Status read(std::span<std::byte> buf, size_t& got) override {
+    ++reads;
+    got = std::min({buf.size(), piece_, copy_.size() - pos_});
+    if (got) std::memcpy(buf.data(), copy_.data() + pos_, got);
+    pos_ += got;
+    return Status::ok();
+  }
+  bool view(const std::byte*& data, size_t& got, Status& st) override {
+    if (outstanding_) ++misuse;
+    got = std::min(piece_, copy_.size() - pos_);
+    data = copy_.data() + pos_;
+    pos_ += got;
+    outstanding_ = got;
+    ++views;
+    st = Status::ok();
+    return true;
+  }
+  void release(size_t n) override {
+    if (n != outstanding_) ++misuse;
+    std::fill(copy_.begin() + static_cast<std::ptrdiff_t>(pos_ - outstanding_),
+              copy_.begin() + static_cast<std::ptrdiff_t>(pos_), std::byte{0xa5});
+    outstanding_ = 0;
+  }
+  size_t outstanding() const { return outstanding_; }
+  size_t views = 0, reads = 0, misuse = 0;
+
+ private:
+  std::vector<std::byte> copy_;
+  size_t piece_;
+  size_t pos_ = 0;
+  size_t outstanding_ = 0;
+};
+
 class RecordingHistory : public FileHistorySink {
  public:
   Status add(const FileHistoryEntry& e) override {

@@ -30,23 +30,6 @@ namespace {
 
 using Lock = house::ServiceLock;
 
-// Bulk: may wait for a slow DMA, so never called with the jobs mutex held.
-// Texts carry names from the DMA and from tape; a control character that a
-// call site let through must not split the DMA's log either.
-void log_to_dma(JobHost& s, msg::LogType type, const std::string& raw) {
-  const std::string text = log::escape_controls(raw);
-  if (s.version() == 2) {
-    msg::LogLogPost p;
-    p.entry = text;
-    s.send_post(msg::code::LOG_LOG, p, PostKind::bulk);
-  } else {
-    msg::LogMessagePost p;
-    p.type = type;
-    p.entry = text;
-    s.send_post(msg::code::LOG_MESSAGE, p, PostKind::bulk);
-  }
-}
-
 class ChannelSink : public backup::ByteSink {
  public:
   ChannelSink(JobHost& s, std::shared_ptr<Channel> c) : s_(s), c_(std::move(c)) {}

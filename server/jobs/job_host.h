@@ -43,4 +43,11 @@ class JobHost {
   ~JobHost() = default;
 };
 
+// A LOG message to the DMA: LOG_LOG in v2, LOG_MESSAGE of `type` after.
+// Texts carry names from the DMA and from tape, so control characters are
+// escaped here whatever the call site let through. Bulk by default, so never
+// sent with the jobs mutex held; urgent only where the DMA must see it before
+// the post that follows (a halt).
+bool log_to_dma(JobHost& s, msg::LogType type, const std::string& text, PostKind kind = PostKind::bulk);
+
 }  // namespace ndmp::server

@@ -34,20 +34,6 @@ uint64_t used_bytes_of(const std::string& path) {
   return static_cast<uint64_t>(v.f_blocks - v.f_bfree) * v.f_frsize;
 }
 
-void tell_dma(JobHost& s, const std::string& raw) {
-  const std::string text = log::escape_controls(raw);  // names the DMA's FILESYSTEM
-  if (s.version() == 2) {
-    msg::LogLogPost p;
-    p.entry = text;
-    s.send_post(msg::code::LOG_LOG, p);
-  } else {
-    msg::LogMessagePost p;
-    p.type = msg::LogType::error;
-    p.entry = text;
-    s.send_post(msg::code::LOG_MESSAGE, p);
-  }
-}
-
 }  // namespace
 
 SpaceEstimate estimate_backup_size(const std::string& source_dir) {
@@ -104,7 +90,7 @@ msg::Error check_backup_space(JobHost& s, const std::string& job_id, const std::
   const std::string text = fmt::format("backup of {} refused: {} (cloudmanager.space_policy = refuse)",
                                        log::escape(source_dir), answer.text);
   log::warn("{}: job {}: {}", s.tag(), job_id, text);
-  tell_dma(s, text);
+  log_to_dma(s, msg::LogType::error, text, PostKind::urgent);  // names the DMA's FILESYSTEM: escaped there
   // The DMA asked for a job: the Cloud Manager hears of it, refused, with why.
   report::job_refused(s, job_id, JobKind::backup, source_dir, "SPACE_CHECK", text);
   return msg::Error::undefined;

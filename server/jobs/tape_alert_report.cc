@@ -23,19 +23,6 @@ msg::LogType log_type_of(dev::AlertSeverity sev) {
   return msg::LogType::normal;
 }
 
-void tell_dma(JobHost& s, msg::LogType type, const std::string& text) {
-  if (s.version() == 2) {
-    msg::LogLogPost p;
-    p.entry = text;
-    s.send_post(msg::code::LOG_LOG, p);
-  } else {
-    msg::LogMessagePost p;
-    p.type = type;
-    p.entry = text;
-    s.send_post(msg::code::LOG_MESSAGE, p);
-  }
-}
-
 }  // namespace
 
 std::vector<uint8_t> report_tape_alerts(JobHost& s, TapeService& tape, std::string_view when) {
@@ -57,7 +44,7 @@ std::vector<uint8_t> report_tape_alerts(JobHost& s, TapeService& tape, std::stri
       log::info("{}: {}", s.tag(), text);
     else
       log::warn("{}: {}", s.tag(), text);
-    tell_dma(s, log_type_of(info.severity), text);
+    log_to_dma(s, log_type_of(info.severity), text, PostKind::urgent);
   }
   if (!flags.empty()) report::note_tape_alerts(s, flags);
   return flags;

@@ -52,6 +52,8 @@ std::vector<std::string> keep_restart_only(const server::Config& r, server::Conf
   keep("cloudmanager.space_policy", &C::cm_space_policy, r, f, changed);
   keep("cloudmanager.reconnect_min", &C::cm_reconnect_min, r, f, changed);
   keep("cloudmanager.reconnect_max", &C::cm_reconnect_max, r, f, changed);
+  // The bridge's links take it at start (reports and space queries alike).
+  keep("cloudmanager.reply_timeout", &C::cm_reply_timeout, r, f, changed);
   // Where the values came from is not a key: the file named at start is the
   // one read again.
   f.config_file = r.config_file;

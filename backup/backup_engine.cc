@@ -4,7 +4,6 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/xattr.h>
@@ -20,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "backup/size_estimate.h"
 #include "common/escape.h"
 #include "common/log.h"
 
@@ -56,17 +56,6 @@ FileType type_of(mode_t m) {
 }
 
 Timestamp ts(const timespec& t) { return {t.tv_sec, static_cast<int32_t>(t.tv_nsec)}; }
-
-// Bytes a file adds to the stream: allocated data (holes are free in pax
-// sparse) rounded to blocks, plus ~3 header blocks (pax x-header + ustar).
-uint64_t estimate_entry(const struct stat& st) {
-  uint64_t data = 0;
-  if (S_ISREG(st.st_mode)) {
-    data = std::min<uint64_t>(st.st_size, static_cast<uint64_t>(st.st_blocks) * 512);
-    data = (data + 511) / 512 * 512;
-  }
-  return data + 3 * 512;
-}
 
 }  // namespace
 
@@ -189,23 +178,9 @@ struct BackupEngine::Run {
     return Status::ok();
   }
 
-  bool excluded(const std::string& name, const std::string& rel) const {
-    if (eng.req_.options.excludes.empty()) return false;
-    std::string slash_rel = "/" + rel;
-    for (const auto& p : eng.req_.options.excludes) {
-      if (p.find('/') != std::string::npos) {
-        if (fnmatch(p.c_str(), slash_rel.c_str(), FNM_PATHNAME) == 0) return true;
-      } else if (fnmatch(p.c_str(), name.c_str(), 0) == 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  bool changed(const struct stat& st) const {
-    if (!base || S_ISDIR(st.st_mode)) return true;
-    return ts(st.st_mtim) >= *base || ts(st.st_ctim) >= *base;
-  }
+  bool excluded(const std::string& name, const std::string& rel) const { return selection().excluded(name, rel); }
+  bool changed(const struct stat& st) const { return selection().changed(st); }
+  Selection selection() const { return Selection(eng.req_.options, base); }
 
   Status check_cancel() const {
     if (eng.cancel_.load()) return Status::aborted("backup aborted");
@@ -370,31 +345,8 @@ struct BackupEngine::Run {
     return Status::ok();
   }
 
-  struct Child {
-    std::string name;
-    unsigned char type;  // readdir's d_type (DT_UNKNOWN where the filesystem does not say)
-  };
-
-  // Names of a directory, sorted (a stable archive order); false if it
-  // cannot be listed.
-  static bool list_dir(int dirfd, std::vector<Child>& out) {
-    out.clear();
-    // A descriptor of its own, not a dup: a dup shares the directory offset,
-    // and the estimate thread lists the same directories at the same time.
-    int own = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR* d = own >= 0 ? fdopendir(own) : nullptr;
-    if (!d) {
-      if (own >= 0) ::close(own);
-      return false;
-    }
-    while (dirent* de = readdir(d)) {
-      std::string_view n = de->d_name;
-      if (n != "." && n != "..") out.push_back({std::string(n), de->d_type});
-    }
-    closedir(d);
-    std::sort(out.begin(), out.end(), [](const Child& x, const Child& y) { return x.name < y.name; });
-    return true;
-  }
+  using Child = DirChild;
+  static bool list_dir(int dirfd, std::vector<Child>& out) { return list_dir_sorted(dirfd, out); }
 
   Status walk_dir(int dirfd, const std::string& rel, uint64_t dir_ino) {
     std::vector<Child> children;
@@ -483,39 +435,29 @@ struct BackupEngine::Run {
     return Status::ok();
   }
 
-  // The size estimate: the same selection as the backup (excludes, changes
-  // since the base date, one filesystem), by stat alone, on a thread of its
-  // own so that the backup does not wait for a walk of the whole tree
-  // first. DATA_GET_STATE reports no estimate until it is done.
-  uint64_t estimate_dir(int dirfd, const std::string& rel) {
-    std::vector<Child> children;
-    if (!list_dir(dirfd, children)) return 0;
-    uint64_t total = 0;
-    for (const auto& c : children) {
-      if (estimate_stop.load(std::memory_order_relaxed) || eng.cancel_.load(std::memory_order_relaxed)) break;
-      std::string child = rel.empty() ? c.name : rel + "/" + c.name;
-      struct stat st{};
-      if (excluded(c.name, child) || fstatat(dirfd, c.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      if (S_ISSOCK(st.st_mode) || !changed(st)) continue;
-      total += estimate_entry(st);
-      if (S_ISDIR(st.st_mode) && st.st_dev == root_dev) {
-        Fd sub(openat(dirfd, c.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (sub.fd >= 0) total += estimate_dir(sub.fd, child);
-      }
-    }
-    return total;
-  }
-
+  // The size estimate (size_estimate.h): given by the caller when it walked
+  // the tree already (the server's space check), else walked here on a
+  // thread of its own, so that the backup does not wait for a walk of the
+  // whole tree first. DATA_GET_STATE reports no estimate until it is known.
   void start_estimate(int root_fd, const struct stat& root_st) {
+    if (eng.req_.known_estimate) {
+      log::info("backup {}: estimated {} bytes (before the job)", log::escape(source), *eng.req_.known_estimate);
+      std::lock_guard lk(eng.progress_mu_);
+      eng.progress_.est_total_bytes = *eng.req_.known_estimate;
+      return;
+    }
     int fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return;
     estimator = std::thread([this, fd, root_st] {
       Fd root(fd);
-      uint64_t total = estimate_entry(root_st) + estimate_dir(root.fd, "") + 1024;  // + end-of-archive blocks
-      if (estimate_stop.load() || eng.cancel_.load()) return;
-      log::info("backup {}: estimated {} bytes", log::escape(source), total);
+      EstimateLimits limits;
+      limits.stop = &estimate_stop;
+      limits.stop_too = &eng.cancel_;
+      const SizeEstimate est = estimate_tree(root.fd, root_st, selection(), limits);
+      if (!est.complete) return;
+      log::info("backup {}: estimated {} bytes", log::escape(source), est.bytes);
       std::lock_guard lk(eng.progress_mu_);
-      eng.progress_.est_total_bytes = total;
+      eng.progress_.est_total_bytes = est.bytes;
     });
   }
 

@@ -67,6 +67,10 @@ struct BackupRequest {
   // UPDATE is ignored (logged), because there is nothing to compare with.
   std::string state_dir;
   BackupOptions options;
+  // The stream size, when the caller walked the tree for it already with the
+  // same selection (size_estimate.h: estimate_backup); the engine then does
+  // not walk it a second time.
+  std::optional<uint64_t> known_estimate;
 };
 
 struct BackupProgress {

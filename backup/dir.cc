@@ -1,5 +1,6 @@
 #include "backup/dir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -142,5 +143,22 @@ bool relative_to(const std::string& base_name, const std::string& path, std::str
 }
 
 std::string printable(std::string_view s) { return log::escape(s); }
+
+bool list_dir_sorted(int dirfd, std::vector<DirChild>& out) {
+  out.clear();
+  int own = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = own >= 0 ? fdopendir(own) : nullptr;
+  if (!d) {
+    if (own >= 0) ::close(own);
+    return false;
+  }
+  while (dirent* de = readdir(d)) {
+    std::string_view n = de->d_name;
+    if (n != "." && n != "..") out.push_back({std::string(n), de->d_type});
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end(), [](const DirChild& x, const DirChild& y) { return x.name < y.name; });
+  return true;
+}
 
 }  // namespace ndmp::backup

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <utility>
 
@@ -75,5 +76,17 @@ bool relative_to(const std::string& base_name, const std::string& path, std::str
 // peer that go into the log or a LOG message: common/escape.h's escape(),
 // under the name backup/ already uses.
 std::string printable(std::string_view s);
+
+// One name of a directory listing.
+struct DirChild {
+  std::string name;
+  unsigned char type;  // readdir's d_type (DT_UNKNOWN where the filesystem does not say)
+};
+
+// The names of the open directory `dirfd`, sorted (a stable archive order),
+// read through a descriptor of its own (a dup would share the directory
+// offset with another walk of the same directory); false if it cannot be
+// listed.
+bool list_dir_sorted(int dirfd, std::vector<DirChild>& out);
 
 }  // namespace ndmp::backup

@@ -202,7 +202,6 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
               backup::printable(br.options.filesystem), st.text());
     return error_reply(Error::illegal_args);
   }
-  const std::string resolved = br.source.name;
   Lock lock(j.mu);
   j.data_machine(s.version());
   j.settle_data(lock);
@@ -212,7 +211,7 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
   if (auto c = j.data->check(sm::DataEvent::start_backup); !c.ok() && j.data->state() != sm::DataState::listen)
     return error_reply(err(c.error));
   const std::string job_id = report::new_job_id();
-  if (Error e = check_backup_space(s, job_id, resolved, lock); e != Error::no_err) return error_reply(e);
+  if (Error e = check_backup_space(s, job_id, br, lock); e != Error::no_err) return error_reply(e);
   if (Error e = audit_start(s, j, sm::DataEvent::start_backup, req.butype, req.mover, lock); e != Error::no_err)
     return error_reply(e);
   j.dv.env = req.env;

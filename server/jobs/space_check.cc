@@ -1,12 +1,10 @@
 #include "server/jobs/space_check.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include <filesystem>
 #include <vector>
 
+#include "backup/size_estimate.h"
 #include "common/escape.h"
 #include "common/log.h"
 #include "server/context/context.h"
@@ -16,59 +14,47 @@
 namespace ndmp::server {
 namespace {
 
-namespace fs = std::filesystem;
-
-// What one entry costs in the stream (backup_engine.cc's estimate_entry).
-uint64_t entry_bytes(const struct stat& st) {
-  uint64_t data = 0;
-  if (S_ISREG(st.st_mode)) {
-    data = std::min<uint64_t>(static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_blocks) * 512);
-    data = (data + 511) / 512 * 512;
-  }
-  return data + 3 * 512;
-}
-
-uint64_t used_bytes_of(const std::string& path) {
+// Used space of the file system holding the open directory: the bound when
+// the walk was cut short, for a tree that stays on one file system.
+uint64_t used_bytes_of(int dirfd) {
   struct statvfs v{};
-  if (::statvfs(path.c_str(), &v) != 0) return 0;
+  if (::fstatvfs(dirfd, &v) != 0) return 0;
   return static_cast<uint64_t>(v.f_blocks - v.f_bfree) * v.f_frsize;
 }
 
 }  // namespace
 
-SpaceEstimate estimate_backup_size(const std::string& source_dir) {
+SpaceEstimate estimate_backup_size(backup::BackupRequest& br) {
   SpaceEstimate est;
-  struct stat root{};
-  if (::lstat(source_dir.c_str(), &root) != 0) return est;
-  const auto until = std::chrono::steady_clock::now() + kEstimateBudget;
-  est.bytes = 1024 + entry_bytes(root);
-  est.entries = 1;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(source_dir, fs::directory_options::skip_permission_denied, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    struct stat st{};
-    if (::lstat(it->path().c_str(), &st) != 0) continue;  // vanished: the engine skips it too
-    if (S_ISDIR(st.st_mode) && st.st_dev != root.st_dev) {
-      it.disable_recursion_pending();  // a mount point: the engine does not cross it
-      continue;
-    }
-    est.bytes += entry_bytes(st);
-    if (++est.entries % 1024 == 0 &&
-        (est.entries >= kEstimateMaxEntries || std::chrono::steady_clock::now() >= until)) {
-      est.walked = false;
-      est.bytes = used_bytes_of(source_dir);
-      return est;
-    }
+  backup::EstimateLimits limits;
+  limits.max_entries = kEstimateMaxEntries;
+  limits.until = std::chrono::steady_clock::now() + kEstimateBudget;
+  backup::SizeEstimate walked;
+  if (auto st = backup::estimate_backup(br, limits, walked); !st) {
+    // The backup will meet the same fault and say so; ask about the bound.
+    log::warn("size estimate of {}: {}", log::escape(br.source.name), st.to_string());
+    est.walked = false;
+    est.bytes = used_bytes_of(br.source.get());
+    return est;
   }
+  est.entries = walked.entries;
+  if (!walked.complete) {
+    est.walked = false;
+    est.bytes = used_bytes_of(br.source.get());
+    return est;
+  }
+  est.bytes = walked.bytes;
+  br.known_estimate = walked.bytes;  // the engine need not walk the tree again
   return est;
 }
 
-msg::Error check_backup_space(JobHost& s, const std::string& job_id, const std::string& source_dir,
+msg::Error check_backup_space(JobHost& s, const std::string& job_id, backup::BackupRequest& br,
                               house::ServiceLock& lock) {
+  const std::string& source_dir = br.source.name;
   JobEventSink* sink = s.ctx().jobs;
   if (!sink || !sink->answers_space_checks()) return msg::Error::no_err;
   lock.unlock();
-  const SpaceEstimate est = estimate_backup_size(source_dir);
+  const SpaceEstimate est = estimate_backup_size(br);
   const auto deadline = s.ctx().settings()->config.cm_space_timeout;
   log::info("{}: job {}: backup of {} estimated at {} bytes ({}); asking the Cloud Manager for room", s.tag(),
             job_id, log::escape(source_dir), est.bytes,

@@ -5,15 +5,15 @@
 // answers enough whatever the Cloud Manager says, so only "refuse" can stop a
 // backup here.
 //
-// Estimate: a metadata-only walk of the source, counting what the pax stream
-// needs for a full backup (allocated data blocks rounded to 512, three header
-// blocks per entry, as the engine's own pre-walk does, plus the 1024-byte end
-// of archive), not crossing mount points (the engine does not either). The
-// walk stops after kEstimateBudget or kEstimateMaxEntries, because a DMA
-// waits on the reply; then the estimate is the used space of the filesystem
-// holding the source (statvfs), an upper bound for a tree that stays on one
-// filesystem. An incremental backup is estimated as a full one: an upper
-// bound, and the Cloud Manager answers about room, not about exact sizes.
+// Estimate: backup/size_estimate.h's walk with the backup's own selection
+// (excludes; for LEVEL > 0 only what changed since the base date; one file
+// system), by descriptor from the opened FILESYSTEM. A complete walk is
+// handed to the engine (BackupRequest::known_estimate), so the tree is walked
+// for its size once. The walk stops after kEstimateBudget or
+// kEstimateMaxEntries, because a DMA waits on the reply; then the estimate is
+// the used space of the file system holding the source (fstatvfs), an upper
+// bound for a tree that stays on one file system, and the engine estimates
+// on its own beside the backup.
 //
 // Refusal: NDMP_UNDEFINED_ERR, with the reason in the ndmpd log and in a
 // LOG_MESSAGE (LOG_LOG in v2) of type ERROR sent to the DMA before the reply,
@@ -38,6 +38,7 @@
 #include <mutex>
 #include <string>
 
+#include "backup/backup_engine.h"
 #include "common/house_rule.h"
 #include "xdr/model.h"
 
@@ -54,12 +55,13 @@ struct SpaceEstimate {
   bool walked = true;  // false: the bound was hit, `bytes` is statvfs-used
 };
 
-// Estimates the full-backup stream size of `source_dir`.
-SpaceEstimate estimate_backup_size(const std::string& source_dir);
+// Estimates the stream size of the backup `br` will make; a complete walk is
+// also stored in br.known_estimate.
+SpaceEstimate estimate_backup_size(backup::BackupRequest& br);
 
 // no_err when the backup may go on (no observer, or it answered enough);
 // undefined when it is refused (logged and told to the DMA).
-msg::Error check_backup_space(JobHost& s, const std::string& job_id, const std::string& source_dir,
+msg::Error check_backup_space(JobHost& s, const std::string& job_id, backup::BackupRequest& br,
                               house::ServiceLock& lock);
 
 }  // namespace ndmp::server

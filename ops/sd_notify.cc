@@ -32,7 +32,8 @@ bool SdNotify::send(std::string_view state) const {
   std::memcpy(to.sun_path, path_.data(), path_.size());
   if (path_[0] == '@') to.sun_path[0] = '\0';
   const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path_.size());
-  return ::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&to), len) ==
+  // Never blocks: a status line systemd has not read yet is not worth stalling for.
+  return ::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to), len) ==
          static_cast<ssize_t>(state.size());
 }
 

@@ -341,6 +341,11 @@ void Server::session_ended() {
   sessions_done_.notify_all();
 }
 
+void Server::wait_sessions_at_most(int n) {
+  std::unique_lock lock(sessions_mutex_);
+  sessions_done_.wait(lock, [&] { return running_sessions_ <= n; });
+}
+
 void Server::stop() {
   if (stopping_.exchange(true)) return;
   ctx_->front_door.cancel_all();

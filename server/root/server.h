@@ -44,6 +44,9 @@ class Server {
   // the Server is destroyed, so the halts of jobs ended by stop() are
   // journalled and, while the Cloud Manager answers, sent.
   void stop();
+  // Blocks until at most `n` sessions run: a session counts until its thread
+  // has released everything it held (devices, jobs, its descriptor).
+  void wait_sessions_at_most(int n);
 
   // Ports actually bound (after start(); useful when configured with port 0).
   std::vector<uint16_t> bound_ports() const { return ports_; }

@@ -2,17 +2,22 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
 #include "tests/faults/fault_rig.h"
+#include "tests/support/spawn.h"
 
 namespace ndmp::faults {
 
@@ -47,32 +52,64 @@ bool ChildServer::start() {
       "--auth", "md5",
   };
   for (const auto& a : opts_.extra_args) args.push_back(a);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    for (const auto& [k, v] : opts_.env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  if (pid_ < 0) {
-    ADD_FAILURE() << "fork: " << strerror(errno);
+
+  // Ready when ndmpd says so: it sends READY=1 to $NOTIFY_SOCKET once it
+  // listens, as it does for systemd (ops/sd_notify.h). Waiting on that
+  // datagram and on the child's pidfd needs no polling of the port.
+  const auto sock_path = dir_ / "notify.sock";
+  std::filesystem::remove(sock_path);
+  const int notify = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string sp = sock_path.string();
+  if (notify < 0 || sp.size() >= sizeof addr.sun_path) {
+    ADD_FAILURE() << "cannot make the notify socket " << sp;
+    if (notify >= 0) ::close(notify);
     return false;
   }
-  // Ready when it accepts a connection and greets (a state, polled).
-  for (int i = 0; i < 1000; ++i) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      ADD_FAILURE() << "ndmpd exited at start (status " << status << "): " << log_text();
-      return false;
-    }
-    client::Client c;
-    if (c.connect("127.0.0.1", port_).empty()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::memcpy(addr.sun_path, sp.c_str(), sp.size() + 1);
+  if (::bind(notify, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    ADD_FAILURE() << "bind " << sp << ": " << std::strerror(errno);
+    ::close(notify);
+    return false;
   }
-  ADD_FAILURE() << "ndmpd did not accept connections within 10 s";
+  test::SpawnRequest req;
+  req.argv = std::move(args);
+  req.env = opts_.env;
+  req.env.emplace_back("NOTIFY_SOCKET", sp);
+  pid_ = test::spawn(req);
+  if (pid_ < 0) {
+    ADD_FAILURE() << "cannot start " << req.argv[0] << ": " << std::strerror(errno);
+    ::close(notify);
+    return false;
+  }
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool ready = false, exited = false;
+  while (!ready && !exited) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p[2] = {{notify, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    if (::poll(p, pidfd >= 0 ? 2 : 1, static_cast<int>(left.count())) <= 0) continue;
+    if (p[1].revents & POLLIN) exited = true;
+    if (p[0].revents & POLLIN) {
+      char buf[512];
+      const ssize_t n = ::recv(notify, buf, sizeof buf, 0);
+      if (n > 0 && std::string_view(buf, static_cast<size_t>(n)).find("READY=1") != std::string_view::npos) ready = true;
+    }
+  }
+  ::close(notify);  // later STATUS= datagrams fail at ndmpd's side, which it ignores
+  if (pidfd >= 0) ::close(pidfd);
+  std::filesystem::remove(sock_path);
+  if (ready) return true;
+  int status = 0;
+  if (exited || ::waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (exited) ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    ADD_FAILURE() << "ndmpd exited at start (status " << status << "): " << log_text();
+    return false;
+  }
+  ADD_FAILURE() << "ndmpd did not report READY within 60 s; " << test::describe_process(pid_) << "\n" << log_text();
   return false;
 }
 

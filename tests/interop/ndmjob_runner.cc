@@ -12,6 +12,8 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/support/spawn.h"
+
 namespace ndmp::test {
 namespace {
 
@@ -78,18 +80,18 @@ NdmjobRun run_ndmjob(const std::vector<std::string>& args, std::chrono::seconds 
   const std::string libdir = patched_library_dir();
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return r;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::dup2(pipefd[1], 2);
-    ::setenv("LD_PRELOAD", NDMJOB_SHIM_PATH, 1);
-    if (!libdir.empty()) ::setenv("LD_LIBRARY_PATH", libdir.c_str(), 1);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(kNdmjob));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(kNdmjob, argv.data());
-    _exit(127);
+  SpawnRequest req;
+  req.argv.push_back(kNdmjob);
+  req.argv.insert(req.argv.end(), args.begin(), args.end());
+  req.env.emplace_back("LD_PRELOAD", NDMJOB_SHIM_PATH);
+  if (!libdir.empty()) req.env.emplace_back("LD_LIBRARY_PATH", libdir);
+  req.output_fd = pipefd[1];
+  const pid_t pid = spawn(req);
+  if (pid < 0) {
+    r.output = "cannot start " + r.command + ": " + std::strerror(errno);
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    return r;
   }
   ::close(pipefd[1]);
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -98,6 +100,8 @@ NdmjobRun run_ndmjob(const std::vector<std::string>& args, std::chrono::seconds 
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       r.timed_out = true;
+      r.output += "\n[test runner] ndmjob did not end within " + std::to_string(timeout.count()) +
+                  " s and is killed; " + describe_process(pid) + "\n";
       ::kill(pid, SIGKILL);
       break;
     }

@@ -87,6 +87,9 @@ TEST_P(NdmjobRobot, InventoryLoadLabelListUnload) {
   const std::string a = agent(s, GetParam());
   const std::vector<std::string> robot = {"-R", a, "-r", "emu-changer"};
   auto with = [&](std::vector<std::string> args) {
+    // Each run is a new ndmjob process; the last one's session may still be
+    // ending on the server side, holding the changer it opened.
+    s.wait_until_no_sessions();
     args.insert(args.end(), robot.begin(), robot.end());
     return run_ndmjob(args);
   };
@@ -116,16 +119,11 @@ TEST_P(NdmjobRobot, InventoryLoadLabelListUnload) {
 
   // The element status through our own client agrees: drive 500 is full, slot 1001 empty.
   {
+    s.wait_until_no_sessions();  // ndmjob's last session may still be ending on the server side
     auto c = s.login(4);
     msg::ScsiOpenRequest o;
     o.device = "emu-changer";
-    // ndmjob's last session may still be ending on the server side.
-    msg::Error e = msg::Error::device_busy;
-    for (int i = 0; i < 100 && e == msg::Error::device_busy; ++i) {
-      e = c->call(msg::code::SCSI_OPEN, o).error();
-      if (e == msg::Error::device_busy) ::usleep(20000);
-    }
-    ASSERT_EQ(e, msg::Error::no_err);
+    ASSERT_EQ(c->call(msg::code::SCSI_OPEN, o).error(), msg::Error::no_err);
     msg::ExecuteCdbRequest cdb;
     cdb.flags = 1;
     cdb.datain_len = 1024;

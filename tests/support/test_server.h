@@ -39,6 +39,9 @@ class TestServer {
   uint16_t port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   server::Server& server() { return *server_; }
+  // Blocks until every session has ended and released what it held: after a
+  // client closed its connection, the server's side ends asynchronously.
+  void wait_until_no_sessions() { server_->wait_sessions_at_most(0); }
 
   // A client connected, opened at `version` and logged in with MD5.
   std::unique_ptr<client::Client> login(int version);

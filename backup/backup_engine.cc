@@ -175,7 +175,7 @@ struct BackupEngine::Run {
     archive_read_disk_set_symlink_physical(disk);
     if (archive_write_open(writer, this, nullptr, write_cb, nullptr) != ARCHIVE_OK)
       return archive_failure("cannot start the archive");
-    return Status::ok();
+    return Status::Ok();
   }
 
   bool excluded(const std::string& name, const std::string& rel) const { return selection().excluded(name, rel); }
@@ -184,18 +184,18 @@ struct BackupEngine::Run {
 
   Status check_cancel() const {
     if (eng.cancel_.load()) return Status::aborted("backup aborted");
-    return Status::ok();
+    return Status::Ok();
   }
 
   Status write_data(const std::byte* p, size_t n) {
     while (n > 0) {
       la_ssize_t w = archive_write_data(writer, p, n);
       if (w < 0) return archive_failure("cannot write file data");
-      if (w == 0) return Status::ok();  // entry is full (file grew): cut here
+      if (w == 0) return Status::Ok();  // entry is full (file grew): cut here
       p += w;
       n -= static_cast<size_t>(w);
     }
-    return Status::ok();
+    return Status::Ok();
   }
 
   Status write_zeros(uint64_t n) {
@@ -205,7 +205,7 @@ struct BackupEngine::Run {
       if (auto st = write_data(zeros.data(), k); !st) return st;
       n -= k;
     }
-    return Status::ok();
+    return Status::Ok();
   }
 
   // Writes exactly `size` logical bytes (holes as zeros, which the pax
@@ -242,7 +242,7 @@ struct BackupEngine::Run {
       }
     }
     if (pos < size) return write_zeros(size - pos);
-    return Status::ok();
+    return Status::Ok();
   }
 
   // The entry's metadata. Most files have no holes, no xattrs and hence no
@@ -304,7 +304,7 @@ struct BackupEngine::Run {
     } else if (r != ARCHIVE_OK) {
       warn(fmt::format("/{} skipped: {}", log::escape(rel), archive_error_string(disk) ? archive_error_string(disk) : "cannot read metadata"));
       ++summary.skipped;
-      return Status::ok();
+      return Status::Ok();
     }
     bool link_entry = false;
     if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
@@ -322,7 +322,7 @@ struct BackupEngine::Run {
     if (r == ARCHIVE_FAILED) {
       warn(fmt::format("/{} skipped: {}", log::escape(rel), archive_error_string(writer)));
       ++summary.skipped;
-      return Status::ok();
+      return Status::Ok();
     }
     if (r == ARCHIVE_WARN) warn(fmt::format("/{}: {}", log::escape(rel), archive_error_string(writer)));
 
@@ -342,7 +342,7 @@ struct BackupEngine::Run {
       if (auto s = copy_data(fd, rel, static_cast<uint64_t>(st.st_size)); !s) return s;
     if (archive_write_finish_entry(writer) == ARCHIVE_FATAL) return archive_failure("cannot finish entry");
     ++summary.entries;
-    return Status::ok();
+    return Status::Ok();
   }
 
   using Child = DirChild;
@@ -352,14 +352,14 @@ struct BackupEngine::Run {
     std::vector<Child> children;
     if (!list_dir(dirfd, children)) {
       warn(fmt::format("/{}: cannot list directory: {}", log::escape(rel), strerror(errno)));
-      return Status::ok();
+      return Status::Ok();
     }
     for (const auto& c : children) {
       if (auto st = check_cancel(); !st) return st;
       std::string child = rel.empty() ? c.name : rel + "/" + c.name;
       if (auto st = visit(dirfd, c, child, dir_ino); !st) return st;
     }
-    return Status::ok();
+    return Status::Ok();
   }
 
   void skip_vanished_or_failed(const std::string& rel, int err, const char* what) {
@@ -377,7 +377,7 @@ struct BackupEngine::Run {
     const std::string& name = c.name;
     if (excluded(name, rel)) {
       log::debug("backup {}: /{} excluded", log::escape(source), log::escape(rel));
-      return Status::ok();
+      return Status::Ok();
     }
     const int base_flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     struct stat st{};
@@ -386,11 +386,11 @@ struct BackupEngine::Run {
       fd = Fd(openat(dirfd, name.c_str(), base_flags | (c.type == DT_DIR ? O_DIRECTORY : 0)));
       if (fd.fd < 0 && errno == ENOENT) {
         skip_vanished_or_failed(rel, ENOENT, "");
-        return Status::ok();
+        return Status::Ok();
       }
       if (fd.fd >= 0 && fstat(fd.fd, &st) != 0) {
         skip_vanished_or_failed(rel, errno, "cannot be examined");
-        return Status::ok();
+        return Status::Ok();
       }
       // Not what readdir said (a symlink now: ELOOP; a file now: ENOTDIR):
       // fall through to the careful path.
@@ -399,13 +399,13 @@ struct BackupEngine::Run {
     if (fd.fd < 0) {
       if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         skip_vanished_or_failed(rel, errno, "cannot be examined");
-        return Status::ok();
+        return Status::Ok();
       }
       if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
         fd = Fd(openat(dirfd, name.c_str(), base_flags | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0)));
         if (fd.fd < 0) {
           skip_vanished_or_failed(rel, errno, "unreadable");
-          return Status::ok();
+          return Status::Ok();
         }
         struct stat now{};
         // Replaced between stat and open (e.g. by a symlink or another
@@ -413,7 +413,7 @@ struct BackupEngine::Run {
         if (fstat(fd.fd, &now) != 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
           warn(fmt::format("/{} was replaced while being archived; skipped", log::escape(rel)));
           ++summary.skipped;
-          return Status::ok();
+          return Status::Ok();
         }
         st = now;
       }
@@ -421,18 +421,18 @@ struct BackupEngine::Run {
     if (S_ISSOCK(st.st_mode)) {
       log::info("backup {}: /{} is a socket; not archived", log::escape(source), log::escape(rel));
       ++summary.skipped;
-      return Status::ok();
+      return Status::Ok();
     }
-    if (!changed(st)) return Status::ok();
+    if (!changed(st)) return Status::Ok();
     if (auto s = write_entry(fd.fd, dirfd, st, rel, name, parent_ino); !s) return s;
     if (S_ISDIR(st.st_mode)) {
       if (st.st_dev != root_dev) {
         log::info("backup {}: /{} is a mount point; not crossing into it", log::escape(source), log::escape(rel));
-        return Status::ok();
+        return Status::Ok();
       }
       return walk_dir(fd.fd, rel, static_cast<uint64_t>(st.st_ino));
     }
-    return Status::ok();
+    return Status::Ok();
   }
 
   // The size estimate (size_estimate.h): given by the caller when it walked
@@ -514,7 +514,7 @@ struct BackupEngine::Run {
     if (base) summary.env_additions.emplace_back("BASE_DATE", std::to_string(base->sec));
     log::info("backup {}: done, {} entries, {} bytes, {} skipped, {} warnings", log::escape(source), summary.entries,
               summary.bytes_written, summary.skipped, summary.warnings);
-    return Status::ok();
+    return Status::Ok();
   }
 };
 

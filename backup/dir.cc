@@ -29,7 +29,7 @@ Status make_dir(UniqueFd fd, std::string name, Dir& out) {
   out.name = std::move(name);
   out.dev = st.st_dev;
   out.ino = st.st_ino;
-  return Status::ok();
+  return Status::Ok();
 }
 
 std::vector<std::string_view> components(std::string_view rel, bool& dotdot) {

@@ -32,7 +32,7 @@ Status DumpDates::load(std::vector<DumpDateRecord>& out) const {
   out.clear();
   std::ifstream in(path());
   if (!in) {
-    if (errno == ENOENT) return Status::ok();
+    if (errno == ENOENT) return Status::Ok();
     return Status::io_error(fmt::format("cannot read {}: {}", path(), strerror(errno)));
   }
   std::string line;
@@ -50,7 +50,7 @@ Status DumpDates::load(std::vector<DumpDateRecord>& out) const {
     r.filesystem = line.substr(used);
     out.push_back(std::move(r));
   }
-  return Status::ok();
+  return Status::Ok();
 }
 
 Status DumpDates::base_for(const std::string& filesystem, int level,
@@ -60,7 +60,7 @@ Status DumpDates::base_for(const std::string& filesystem, int level,
   if (auto st = load(recs); !st) return st;
   for (const auto& r : recs)
     if (r.filesystem == filesystem && r.level < level && (!out || r.date > *out)) out = r.date;
-  return Status::ok();
+  return Status::Ok();
 }
 
 Status DumpDates::record(const std::string& filesystem, int level, Timestamp date) {
@@ -105,7 +105,7 @@ Status DumpDates::record(const std::string& filesystem, int level, Timestamp dat
   }
   if (::rename(tmp.c_str(), path().c_str()) != 0)
     return Status::io_error(fmt::format("cannot replace {}: {}", path(), strerror(errno)));
-  return Status::ok();
+  return Status::Ok();
 }
 
 }  // namespace ndmp::backup

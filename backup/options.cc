@@ -27,10 +27,10 @@ bool parse_bool(const std::string& v, bool& out) {
 
 Status bool_var(const Env& env, const char* name, bool& out) {
   auto v = find(env, name);
-  if (!v) return Status::ok();
+  if (!v) return Status::Ok();
   if (!parse_bool(*v, out))
     return Status::invalid_argument(std::string(name) + "=" + *v + " is not y or n");
-  return Status::ok();
+  return Status::Ok();
 }
 
 std::vector<std::string> split_patterns(const std::string& text) {
@@ -57,7 +57,7 @@ std::vector<std::string> split_patterns(const std::string& text) {
 
 Status parse_hist(const Env& env, HistoryMode& out) {
   auto v = find(env, "HIST");
-  if (!v) return Status::ok();  // default: file-style, cheap for tar
+  if (!v) return Status::Ok();  // default: file-style, cheap for tar
   std::string h = *v;
   for (auto& c : h) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
   if (h == "y" || h == "yes" || h == "t" || h == "true") {
@@ -76,7 +76,7 @@ Status parse_hist(const Env& env, HistoryMode& out) {
   } else {
     return Status::invalid_argument("HIST=" + *v + " is not y, n, f or d");
   }
-  return Status::ok();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -100,7 +100,7 @@ Status parse_backup_env(const Env& env, BackupOptions& out) {
   }
   if (auto st = bool_var(env, "UPDATE", out.update); !st) return st;
   if (auto e = find(env, "EXCLUDE")) out.excludes = split_patterns(*e);
-  return Status::ok();
+  return Status::Ok();
 }
 
 Status parse_restore_env(const Env& env, RestoreEnvOptions& out) {
@@ -108,7 +108,7 @@ Status parse_restore_env(const Env& env, RestoreEnvOptions& out) {
   out.env = env;
   if (auto st = bool_var(env, "DIRECT", out.direct); !st) return st;
   if (auto st = bool_var(env, "RECURSIVE", out.recursive); !st) return st;
-  return Status::ok();
+  return Status::Ok();
 }
 
 }  // namespace ndmp::backup

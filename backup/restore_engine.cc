@@ -78,7 +78,7 @@ struct RestoreEngine::Impl {
     root = printable(req.destination.name.empty() ? req.destination_root : req.destination.name);
     if (!req.destination) return Status::invalid_argument("no restore destination given");
     tree = std::make_unique<TreeWriter>(req.destination, req.privileges, req.restore_owner.value_or(geteuid() == 0));
-    return Status::ok();
+    return Status::Ok();
   }
 
   void warn(const std::string& text) {
@@ -172,7 +172,7 @@ struct RestoreEngine::Impl {
       return Status::disk_full(fmt::format("destination full writing {}: {}", shown, r.why));
     warn(fmt::format("{} not restored: {}", shown, r.why));
     note_failure(idx, r.why);
-    return Status::ok();
+    return Status::Ok();
   }
 
   // Restores the entry the reader is positioned at. Returns non-OK only for
@@ -189,7 +189,7 @@ struct RestoreEngine::Impl {
       link = canonical_relative(hl);
       if (!link) {
         refuse(idx, shown, fmt::format("hard link target \"{}\" is absolute or contains ..", printable(hl)));
-        return Status::ok();
+        return Status::Ok();
       }
       int lidx = select(*link);
       link_rel = map(lidx == -1 ? -2 : lidx, *link);
@@ -198,7 +198,7 @@ struct RestoreEngine::Impl {
     for (const auto& n : r.notes) warn(fmt::format("{}: {}", shown, n));
     if (r.kind == EntryResult::Kind::refused) {
       refuse(idx, shown, r.why);
-      return Status::ok();
+      return Status::Ok();
     }
     if (r.kind == EntryResult::Kind::failed) {
       // Tar stores a hard link's data once, with its first name. Restoring
@@ -239,7 +239,7 @@ struct RestoreEngine::Impl {
     std::lock_guard lk(mu);
     ++prog.entries_restored;
     ++sum.entries_restored;
-    return Status::ok();
+    return Status::Ok();
   }
 
   // One pass over a source. `range` null = sequential over everything.
@@ -247,7 +247,7 @@ struct RestoreEngine::Impl {
     if (!root_status) return root_status;
     if (finished) return Status::invalid_argument("restore already finished");
     source = &src;
-    source_status = Status::ok();
+    source_status = Status::Ok();
     zero_copy = true;
     archive* rd = archive_read_new();
     if (!rd) return Status::io_error("out of memory creating the reader");
@@ -309,11 +309,11 @@ struct RestoreEngine::Impl {
                                                     : NameResult{NameOutcome::restored, "", n.entries});
       }
     }
-    return Status::ok();
+    return Status::Ok();
   }
 
   Status finish() {
-    if (finished) return Status::ok();
+    if (finished) return Status::Ok();
     finished = true;
     Status s;
     if (tree) {

@@ -102,7 +102,7 @@ Status estimate_backup(const BackupRequest& req, const EstimateLimits& limits, S
   if (fstat(req.source.get(), &root_st) != 0)
     return Status::io_error(fmt::format("cannot stat {}: {}", printable(req.source.name), strerror(errno)));
   out = estimate_tree(req.source.get(), root_st, Selection(req.options, base), limits);
-  return Status::ok();
+  return Status::Ok();
 }
 
 }  // namespace ndmp::backup

@@ -16,8 +16,8 @@ const char* to_string(Status::Code code) {
 }
 
 std::string Status::to_string() const {
-  if (is_ok()) return "ok";
-  return std::string(backup::to_string(code_)) + ": " + text_;
+  if (ok()) return "ok";
+  return std::string(backup::to_string(code())) + ": " + text();
 }
 
 }  // namespace ndmp::backup

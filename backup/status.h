@@ -14,14 +14,18 @@
 #include <string>
 #include <utility>
 
+#include "common/status.h"
+
 namespace ndmp::backup {
 
-class Status {
- public:
-  enum class Code { ok, invalid_argument, io_error, connection, disk_full, aborted, corrupt };
+enum class StatusCode { ok, invalid_argument, io_error, connection, disk_full, aborted, corrupt };
 
-  Status() = default;
-  static Status ok() { return {}; }
+class [[nodiscard]] Status : public BasicStatus<StatusCode> {
+ public:
+  using Code = StatusCode;
+
+  Status() = default;  // OK
+  static Status Ok() { return {}; }
   static Status invalid_argument(std::string t) { return {Code::invalid_argument, std::move(t)}; }
   static Status io_error(std::string t) { return {Code::io_error, std::move(t)}; }
   static Status connection(std::string t) { return {Code::connection, std::move(t)}; }
@@ -29,16 +33,10 @@ class Status {
   static Status aborted(std::string t) { return {Code::aborted, std::move(t)}; }
   static Status corrupt(std::string t) { return {Code::corrupt, std::move(t)}; }
 
-  bool is_ok() const { return code_ == Code::ok; }
-  explicit operator bool() const { return is_ok(); }
-  Code code() const { return code_; }
-  const std::string& text() const { return text_; }
   std::string to_string() const;  // "io_error: cannot open ..." or "ok"
 
  private:
-  Status(Code c, std::string t) : code_(c), text_(std::move(t)) {}
-  Code code_ = Code::ok;
-  std::string text_;
+  Status(Code c, std::string t) : BasicStatus(c, std::move(t)) {}
 };
 
 const char* to_string(Status::Code code);

@@ -6,22 +6,20 @@
 #include <string>
 #include <utility>
 
+#include "common/status.h"
+
 namespace ndmp::cm {
 
-class Status {
+enum class StatusCode { ok, error };
+
+class [[nodiscard]] Status : public BasicStatus<StatusCode> {
  public:
   static Status Ok() { return Status(); }
-  static Status Error(std::string text) { return Status(std::move(text)); }
-
-  bool ok() const { return !failed_; }
-  // Operator text: what failed and why ("connect 192.0.2.7:9000: Connection refused").
-  const std::string& text() const { return text_; }
+  static Status Error(std::string text) { return Status(StatusCode::error, std::move(text)); }
 
  private:
   Status() = default;
-  explicit Status(std::string text) : failed_(true), text_(std::move(text)) {}
-  bool failed_ = false;
-  std::string text_;
+  Status(StatusCode c, std::string text) : BasicStatus(c, std::move(text)) {}
 };
 
 }  // namespace ndmp::cm

@@ -80,7 +80,7 @@ Status Status::from_result(const CdbResult& r, std::string_view what) {
     case TransportState::error: return make(Category::transport, fmt::format("{}: {}", what, r.text));
   }
   switch (r.scsi_status) {
-    case scsi_status::good: return ok();
+    case scsi_status::good: return Ok();
     case scsi_status::busy:
     case scsi_status::task_set_full: return make(Category::busy, fmt::format("{}: device busy", what));
     case scsi_status::reservation_conflict:
@@ -90,13 +90,13 @@ Status Status::from_result(const CdbResult& r, std::string_view what) {
   }
   Sense s = decode_sense(r.sense_bytes());
   Category c = classify(s);
-  if (c == Category::ok) return ok();  // recovered error, or NO SENSE without SSC bits
+  if (c == Category::ok) return Ok();  // recovered error, or NO SENSE without SSC bits
   return make(c, fmt::format("{}: {}", what, dev::to_string(s)), std::move(s));
 }
 
 std::string Status::to_string() const {
-  if (is_ok()) return "ok";
-  return fmt::format("{}: {}", dev::to_string(category_), text_);
+  if (ok()) return "ok";
+  return fmt::format("{}: {}", dev::to_string(category()), text());
 }
 
 }  // namespace ndmp::dev

@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "common/status.h"
 #include "devices/sense.h"
 #include "devices/transport.h"
 
@@ -41,14 +42,12 @@ enum class Category {
 
 const char* to_string(Category c);
 
-class Status {
+class [[nodiscard]] Status : public BasicStatus<Category> {
  public:
-  Status() = default;  // ok
-  static Status ok() { return {}; }
+  Status() = default;  // OK
+  static Status Ok() { return {}; }
   static Status make(Category c, std::string text, std::optional<Sense> sense = std::nullopt) {
-    Status s;
-    s.category_ = c;
-    s.text_ = std::move(text);
+    Status s(c, std::move(text));
     s.sense_ = std::move(sense);
     return s;
   }
@@ -67,39 +66,16 @@ class Status {
   // command for the operator text ("WRITE(6) on emulated drive 0").
   static Status from_result(const CdbResult& r, std::string_view what);
 
-  bool is_ok() const { return category_ == Category::ok; }
-  explicit operator bool() const { return is_ok(); }
-  Category category() const { return category_; }
-  bool is(Category c) const { return category_ == c; }
+  Category category() const { return code(); }
   const std::optional<Sense>& sense() const { return sense_; }
-  const std::string& text() const { return text_; }
   std::string to_string() const;  // "medium_error: WRITE(6) on /dev/sg2: 3/0c/00 Medium Error: Write error"
 
  private:
-  Category category_ = Category::ok;
-  std::string text_;
+  Status(Category c, std::string text) : BasicStatus(c, std::move(text)) {}
   std::optional<Sense> sense_;
 };
 
-// A value or the reason there is none. value() on a failed StatusOr is a
-// programming error (asserted).
 template <class T>
-class StatusOr {
- public:
-  StatusOr(T v) : value_(std::move(v)) {}
-  StatusOr(Status s) : status_(std::move(s)) {}
-  bool ok() const { return value_.has_value(); }
-  const Status& status() const { return status_; }
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() { return *value_; }
-
- private:
-  Status status_;
-  std::optional<T> value_;
-};
+using StatusOr = BasicStatusOr<T, Status>;
 
 }  // namespace ndmp::dev

@@ -200,7 +200,7 @@ StatusOr<ReadResult> TapeDrive::read(std::span<uint8_t> buffer) {
     out.bytes = transferred(info);
     return out;
   }
-  if (s.is_ok() && sn.ili) {
+  if (s.ok() && sn.ili) {
     out.ili = true;
     if (!fixed) {
       // info = requested - actual: positive for a short record, negative
@@ -223,7 +223,7 @@ Status TapeDrive::write(std::span<const uint8_t> record) {
     return Status::illegal_request(
         fmt::format("write of {} bytes is not a multiple of the {}-byte block size", record.size(), block_size_));
   const uint32_t count = uint32_t(fixed ? record.size() / block_size_ : record.size());
-  if (count == 0) return Status::ok();
+  if (count == 0) return Status::Ok();
   if (count > 0xffffff) return Status::illegal_request("write larger than a 24-bit transfer length");
   std::array<uint8_t, 6> cdb{op::write6, uint8_t(fixed ? 1 : 0), 0, 0, 0, 0};
   be::put24(cdb, 2, count);
@@ -349,7 +349,7 @@ Status TapeDrive::locate(uint64_t object, IfNoLocate if_none) {
       left -= moved;
     }
   }
-  return Status::ok();
+  return Status::Ok();
 }
 
 StatusOr<TapePosition> TapeDrive::read_position() {
@@ -468,7 +468,7 @@ Status TapeDrive::check_writable() {
   auto m = mode_sense();
   if (!m.ok()) return m.status();
   if (m->write_protected) return Status::write_protected(fmt::format("{}: medium is write-protected", t_.describe()));
-  return Status::ok();
+  return Status::Ok();
 }
 
 }  // namespace ndmp::dev

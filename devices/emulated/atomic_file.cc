@@ -37,7 +37,7 @@ Status write_file_atomically(const std::filesystem::path& path, const std::strin
     ::fsync(dfd);  // make the rename itself durable
     ::close(dfd);
   }
-  return Status::ok();
+  return Status::Ok();
 }
 
 StatusOr<std::string> read_small_file(const std::filesystem::path& path, bool* missing) {

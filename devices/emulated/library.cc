@@ -90,7 +90,7 @@ Status validate(const LibrarySpec& s) {
   }
   for (const auto& b : s.write_protected)
     if (!seen.count(b)) return Status::illegal_request(fmt::format("write-protected barcode '{}' is not a tape", b));
-  return Status::ok();
+  return Status::Ok();
 }
 
 // The library and its media folder are owner-only (0700), their files 0600:
@@ -111,7 +111,7 @@ Status make_private(const fs::path& dir) {
       if (ec) return Status::io(fmt::format("cannot make {} private (0600): {}", e.path().string(), ec.message()));
     }
   }
-  return Status::ok();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -186,7 +186,7 @@ class LibraryImpl final : public ChangerModel {
                            saved ? saved->position : 0, saved ? saved->loaded : true, true);
       }
     }
-    return Status::ok();
+    return Status::Ok();
   }
 
   std::string drive_serial(unsigned i) const { return fmt::format("{}DRV{:04}", spec_.serial_prefix, i); }
@@ -307,7 +307,7 @@ Status Library::raise_tape_alert(unsigned drive, unsigned flag) {
   if (drive >= impl_->drives_.size()) return Status::illegal_request(fmt::format("no drive {} in this library", drive));
   if (flag < 1 || flag > 64) return Status::illegal_request(fmt::format("TapeAlert flag {} is not 1..64", flag));
   impl_->drives_[drive]->raise_tape_alert(flag);
-  return Status::ok();
+  return Status::Ok();
 }
 
 Status Library::set_write_protect(const std::string& barcode, bool on) {
@@ -319,13 +319,13 @@ Status Library::set_write_protect(const std::string& barcode, bool on) {
   std::error_code ec;
   fs::remove(marker, ec);
   if (ec) return Status::io(fmt::format("cannot remove {}: {}", marker.string(), ec.message()));
-  return Status::ok();
+  return Status::Ok();
 }
 
 Status Library::sync() {
   for (auto& d : impl_->drives_)
     if (Status s = d->sync(); !s) return s;
-  return Status::ok();
+  return Status::Ok();
 }
 
 }  // namespace ndmp::dev::emu

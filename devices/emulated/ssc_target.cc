@@ -20,7 +20,9 @@ SscDrive::SscDrive(unsigned index, Identity id, uint64_t capacity, uint64_t earl
       early_warning_(std::min(early_warning, capacity)),
       pos_file_(std::move(pos_file)) {}
 
-SscDrive::~SscDrive() { sync(); }
+SscDrive::~SscDrive() {
+  if (Status s = sync(); !s.ok()) log::error("emulated drive {}: {}", index_, s.to_string());
+}
 
 const std::array<SscDrive::Entry, 16>& SscDrive::table() {
   static const std::array<Entry, 16> t{{
@@ -75,7 +77,7 @@ void SscDrive::insert(std::string barcode, std::unique_ptr<TapeImage> tape, bool
   loaded_ = loaded;
   attention_ = attention;
   prevent_ = false;
-  if (Status s = save_position_locked(); !s) log::error("emulated drive {}: {}", index_, s.to_string());
+  record_position_locked();
 }
 
 bool SscDrive::has_tape() const {
@@ -87,12 +89,14 @@ std::unique_ptr<TapeImage> SscDrive::remove(bool* prevented) {
   std::lock_guard lock(mu_);
   *prevented = prevent_;
   if (prevent_) return nullptr;
-  if (tape_) tape_->sync();
+  if (tape_) {
+    if (Status s = tape_->sync(); !s.ok()) log::error("emulated drive {}: {}", index_, s.to_string());
+  }
   auto t = std::move(tape_);
   barcode_.clear();
   loaded_ = false;
   pos_ = 0;
-  if (Status s = save_position_locked(); !s) log::error("emulated drive {}: {}", index_, s.to_string());
+  record_position_locked();
   return t;
 }
 
@@ -101,6 +105,12 @@ Status SscDrive::sync() {
   if (tape_)
     if (Status s = tape_->sync(); !s) return s;
   return save_position_locked();
+}
+
+void SscDrive::record_position_locked() {
+  // The position file only lets a restarted ndmpd find the tape where it was;
+  // the command itself succeeded, so a failure is the operator's to see.
+  if (Status s = save_position_locked(); !s.ok()) log::error("emulated drive {}: {}", index_, s.to_string());
 }
 
 Status SscDrive::save_position_locked() {
@@ -140,7 +150,7 @@ CdbResult SscDrive::rewind(const CdbCommand&) {
   if (!ready()) return fail(sense::no_medium());
   pos_ = 0;
   if (Status s = tape_->sync(); !s) return fail(sense::write_error());
-  save_position_locked();
+  record_position_locked();
   return good();
 }
 
@@ -256,7 +266,7 @@ CdbResult SscDrive::write_filemarks(const CdbCommand& cmd) {
   // medium (SSC-4 6.? ); that is our fdatasync point.
   if (!immed)
     if (Status s = tape_->sync(); !s) return fail(sense::write_error());
-  save_position_locked();
+  record_position_locked();
   if (in_early_warning(tape_->data_bytes())) return fail(sense::early_warning().with_info(0));
   return good();
 }
@@ -314,7 +324,7 @@ CdbResult SscDrive::space(const CdbCommand& cmd) {
   } else {
     return fail(sense::invalid_field_in_cdb());
   }
-  save_position_locked();
+  record_position_locked();
   return r;
 }
 
@@ -375,11 +385,11 @@ CdbResult SscDrive::load_unload(const CdbCommand& cmd) {
     pos_ = 0;
   } else {
     if (prevent_) return fail(sense::removal_prevented());
-    tape_->sync();
+    if (Status s = tape_->sync(); !s.ok()) log::error("emulated drive {}: {}", index_, s.to_string());
     loaded_ = false;  // rewound and ejected to the throat: NOT READY until loaded or moved
     pos_ = 0;
   }
-  save_position_locked();
+  record_position_locked();
   return good();
 }
 
@@ -394,11 +404,11 @@ CdbResult SscDrive::locate10(const CdbCommand& cmd) {
   const uint32_t addr = be::get32(cmd.cdb, 3);
   if (addr > tape_->object_count()) {
     pos_ = tape_->object_count();
-    save_position_locked();
+    record_position_locked();
     return fail(sense::end_of_data());
   }
   pos_ = addr;
-  save_position_locked();
+  record_position_locked();
   return good();
 }
 
@@ -461,6 +471,10 @@ CdbResult SscDrive::log_sense(const CdbCommand& cmd) {
   CdbCommand limited = cmd;
   limited.data_in = cmd.data_in.first(std::min<size_t>(alloc, cmd.data_in.size()));
   return reply(limited, d);
+}
+
+SscTransport::~SscTransport() {
+  if (Status s = d_.sync(); !s.ok()) log::error("emulated drive {}: {}", index_, s.to_string());
 }
 
 }  // namespace ndmp::dev::emu

@@ -99,6 +99,7 @@ class SscDrive {
   bool ready() const { return tape_ && loaded_; }
   bool in_early_warning(uint64_t bytes) const { return bytes > capacity_ - early_warning_; }
   Status save_position_locked();
+  void record_position_locked();  // save_position_locked(), a failure logged
   CdbResult fail(const SenseSpec& s, int32_t resid = 0);
 
   const unsigned index_;
@@ -126,7 +127,7 @@ class SscDrive {
 class SscTransport final : public Transport {
  public:
   explicit SscTransport(SscDrive& d, unsigned index) : d_(d), index_(index) {}
-  ~SscTransport() override { d_.sync(); }
+  ~SscTransport() override;
   CdbResult execute(const CdbCommand& cmd) override { return d_.execute(cmd); }
   std::string describe() const override { return "emulated drive " + std::to_string(index_); }
 

@@ -144,11 +144,11 @@ Status TapeImage::replace_data_file() {
   }
   const int old = std::exchange(data_fd_, fd);
   std::thread([old] { ::close(old); }).detach();
-  return Status::ok();
+  return Status::Ok();
 }
 
 Status TapeImage::truncate(size_t i) {
-  if (i >= entries_.size()) return Status::ok();
+  if (i >= entries_.size()) return Status::Ok();
   const bool replace = i == 0 && data_bytes() >= kReplaceAbove;
   entries_.resize(i);
   offsets_.resize(i + 1);
@@ -162,7 +162,7 @@ Status TapeImage::truncate(size_t i) {
     idx_flushed_ = i;
     if (::ftruncate(idx_fd_, off_t(kHeader + 4 * i)) != 0) return errno_status("truncate", base_);
   }
-  return Status::ok();
+  return Status::Ok();
 }
 
 Status TapeImage::append_entry(uint32_t e) {
@@ -170,7 +170,7 @@ Status TapeImage::append_entry(uint32_t e) {
   offsets_.push_back(offsets_.back() + (e == kFilemark ? 0 : e));
   fm_prefix_.push_back(fm_prefix_.back() + (e == kFilemark ? 1 : 0));
   if (entries_.size() - idx_flushed_ >= kFlushEvery) return flush_index();
-  return Status::ok();
+  return Status::Ok();
 }
 
 Status TapeImage::append_record(std::span<const uint8_t> data) {
@@ -185,7 +185,7 @@ Status TapeImage::append_filemark() { return append_entry(kFilemark); }
 
 Status TapeImage::flush_index() {
   const size_t n = entries_.size() - idx_flushed_;
-  if (n == 0) return Status::ok();
+  if (n == 0) return Status::Ok();
   std::vector<uint8_t> buf(4 * n);
   for (size_t k = 0; k < n; ++k) {
     const uint32_t v = entries_[idx_flushed_ + k];
@@ -197,7 +197,7 @@ Status TapeImage::flush_index() {
   if (!write_all(idx_fd_, buf.data(), buf.size(), off_t(kHeader + 4 * idx_flushed_)))
     return errno_status("cannot write tape index", base_);
   idx_flushed_ = entries_.size();
-  return Status::ok();
+  return Status::Ok();
 }
 
 Status TapeImage::sync() {
@@ -205,7 +205,7 @@ Status TapeImage::sync() {
   // Data first: the index must never name bytes that are not on disk.
   if (::fdatasync(data_fd_) != 0) return errno_status("fdatasync", base_);
   if (::fdatasync(idx_fd_) != 0) return errno_status("fdatasync", base_);
-  return Status::ok();
+  return Status::Ok();
 }
 
 }  // namespace ndmp::dev::emu

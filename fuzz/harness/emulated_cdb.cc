@@ -38,7 +38,7 @@ int emulated_cdb(const uint8_t* data, size_t size) {
   for (unsigned i = 0; i < spec.slots; ++i) spec.barcodes.push_back("FZ00" + std::to_string(i) + "L6");
 
   ScratchDir dir;
-  NDMP_FUZZ_CHECK(dev::emu::create_library(dir.path() / "lib", spec).is_ok());
+  NDMP_FUZZ_CHECK(dev::emu::create_library(dir.path() / "lib", spec).ok());
   {
     auto lib = dev::emu::Library::open(dir.path() / "lib");
     NDMP_FUZZ_CHECK(lib.ok());
@@ -73,7 +73,7 @@ int emulated_cdb(const uint8_t* data, size_t size) {
       NDMP_FUZZ_CHECK(r.resid >= 0 && static_cast<size_t>(r.resid) <= cmd.data_length());
     }
     for (auto& t : transports) t.reset();  // releasing a drive flushes its position
-    NDMP_FUZZ_CHECK(lib.value()->sync().is_ok());
+    NDMP_FUZZ_CHECK(lib.value()->sync().ok());
   }
   auto again = dev::emu::Library::open(dir.path() / "lib");
   NDMP_FUZZ_CHECK(again.ok());

@@ -43,7 +43,7 @@ class SpanSource : public backup::ByteSource {
     got = std::min({buf.size(), piece_, data_.size() - pos_});
     if (got) std::memcpy(buf.data(), data_.data() + pos_, got);
     pos_ += got;
-    return backup::Status::ok();
+    return backup::Status::Ok();
   }
 
  private:
@@ -91,7 +91,7 @@ int restore_tar(const uint8_t* data, size_t size) {
   ::chmod((outer / "secret").c_str(), 0600);
   fs::create_directory_symlink(outer, dest / "escape");
   req.destination_root = dest.string();
-  if (!backup::open_dir(req.destination_root, req.destination).is_ok()) return 0;
+  if (!backup::open_dir(req.destination_root, req.destination).ok()) return 0;
 
   {
     backup::RestoreEngine engine(req, nullptr);

@@ -395,7 +395,7 @@ class VecSink : public backup::ByteSink {
   backup::Status write(std::span<const std::byte> d) override {
     auto* p = reinterpret_cast<const uint8_t*>(d.data());
     bytes.insert(bytes.end(), p, p + d.size());
-    return backup::Status::ok();
+    return backup::Status::Ok();
   }
   std::vector<uint8_t> bytes;
 };
@@ -463,7 +463,7 @@ void tar_seeds() {
   fs::create_symlink("a.txt", root / "docs" / "link");
   fs::create_hard_link(root / "docs" / "a.txt", root / "hard");
   backup::BackupRequest req;
-  if (!backup::open_dir(root.string(), req.source).is_ok()) throw std::runtime_error("cannot open the seed tree");
+  if (!backup::open_dir(root.string(), req.source).ok()) throw std::runtime_error("cannot open the seed tree");
   req.options.filesystem = root.string();
   req.options.update = false;
   VecSink sink;

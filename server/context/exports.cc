@@ -14,7 +14,7 @@ std::string Exports::open(const std::vector<std::string>& paths) {
   for (const auto& p : paths) {
     Export e;
     e.path = p;
-    if (auto st = backup::open_dir(p, e.dir); !st.is_ok()) return fmt::format("export: {}", st.text());
+    if (auto st = backup::open_dir(p, e.dir); !st.ok()) return fmt::format("export: {}", st.text());
     char buf[PATH_MAX];
     e.real = realpath(p.c_str(), buf) ? buf : p;
     log::info("export {} open (device {}, inode {})", p, e.dir.dev, e.dir.ino);
@@ -44,7 +44,7 @@ backup::Status Exports::open_inside(const std::string& path, bool create, backup
   if (!best)
     return backup::Status::invalid_argument(fmt::format("{} is not inside an export", backup::printable(path)));
   backup::Status st = backup::open_beneath(best->dir, best_rel, create, out);
-  if (st.is_ok()) out.name = best_rel.empty() ? best->path : best->path + "/" + best_rel;
+  if (st.ok()) out.name = best_rel.empty() ? best->path : best->path + "/" + best_rel;
   return st;
 }
 

@@ -6,13 +6,12 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "devices/transport.h"
 #include "server/datapath/tape_service.h"
 
 namespace ndmp::server {
-
-class Session;
 
 struct OpenScsi {
   std::string name;
@@ -26,8 +25,8 @@ struct SessionDevices {
 
   bool any_open() const { return tape || scsi; }
   // Closes whatever is open (writing the implicit file mark a tape owes).
-  // Called when the session ends.
-  void close_all(Session& s);
+  // Called when the session ends; `who` names the session in the log.
+  void close_all(std::string_view who);
 };
 
 }  // namespace ndmp::server

@@ -57,18 +57,11 @@ TapeIo TapeService::write(std::span<const uint8_t> record) {
   std::lock_guard lock(mu_);
   if (record.empty()) return {};
   last_error_ = false;
-  if (eom_pending_) {
-    // The write after the one that entered the early-warning zone reports
-    // EOM and writes nothing (SPEC4 3.4.6); the DMA decides what to do.
-    eom_pending_ = false;
-    return TapeIo{Error::eom, 0, "early warning: end of medium is near"};
-  }
-  dev::Status st = drive_.write(record);
-  if (st.is_ok() || st.is(dev::Category::early_warning)) {
-    dirty_ = true;
-    if (st.is(dev::Category::early_warning)) eom_pending_ = true;
-    return TapeIo{Error::no_err, static_cast<uint32_t>(record.size()), {}};
-  }
+  // The write after the one that entered the early-warning zone reports EOM
+  // and writes nothing (SPEC4 3.4.6); the DMA decides what to do.
+  dev::Status st = rules_.write(record);
+  if (st.ok()) return TapeIo{Error::no_err, static_cast<uint32_t>(record.size()), {}};
+  if (st.is(dev::Category::eom)) return TapeIo{Error::eom, 0, "early warning: end of medium is near"};
   if (st.is(dev::Category::medium_error)) last_error_ = true;
   return fail(st);
 }
@@ -104,13 +97,6 @@ TapeIo TapeService::read(uint32_t count, std::vector<uint8_t>& out, int version)
   return TapeIo{Error::no_err, static_cast<uint32_t>(n), {}};
 }
 
-TapeIo TapeService::implicit_filemark() {
-  dirty_ = false;  // whatever happens, the next close does no further I/O
-  dev::Status st = drive_.write_filemarks(1);
-  if (st.is_ok() || st.is(dev::Category::early_warning)) return {};
-  return fail(st);
-}
-
 TapeIo TapeService::mtio(msg::MtioOp op, uint32_t count, int version) {
   house::no_service_lock("a tape motion command");
   std::lock_guard lock(mu_);
@@ -120,8 +106,8 @@ TapeIo TapeService::mtio(msg::MtioOp op, uint32_t count, int version) {
   // leave data with no mark after it. Spacing does not write it: ndmjob's
   // test-tape (T-BWR) writes a record and then spaces back over it, expecting
   // the record, not a fresh mark, to be what it crosses.
-  if (dirty_ && (op == Op::rew || op == Op::off)) {
-    if (TapeIo t = implicit_filemark(); t.error != Error::no_err) return t;
+  if (op == Op::rew || op == Op::off) {
+    if (dev::Status st = rules_.settle(); !st.ok()) return fail(st);
   }
   auto space = [&](dev::SpaceCode code, int32_t n, int fix_filemark) -> TapeIo {
     if (count == 0) return {};
@@ -142,20 +128,18 @@ TapeIo TapeService::mtio(msg::MtioOp op, uint32_t count, int version) {
     case Op::bsr: return space(dev::SpaceCode::blocks, -static_cast<int32_t>(count), +1);
     case Op::rew:
       if (auto st = drive_.rewind(); !st) return fail(st);
-      eom_pending_ = false;
+      rules_.rewound();
       return {};
     case Op::eof: {
       if (count == 0) return {};
       if (!writable()) return TapeIo{Error::permission, count, "tape is open read-only"};
-      dev::Status st = drive_.write_filemarks(count);
-      dirty_ = false;
-      if (st.is_ok() || st.is(dev::Category::early_warning)) return {};
-      return fail(st);
+      if (dev::Status st = rules_.write_filemarks(count); !st.ok()) return fail(st);
+      return {};
     }
     case Op::off: {
       if (auto st = drive_.rewind(); !st) return fail(st);
       if (auto st = drive_.unload(); !st) return fail(st);
-      eom_pending_ = false;
+      rules_.rewound();
       return {};
     }
     case Op::tur: {
@@ -179,7 +163,7 @@ TapeIo TapeService::seek_records(int64_t delta, int version) {
           (delta > 0 || *here->object >= static_cast<uint64_t>(-delta))) {
         const uint64_t target = *here->object + static_cast<uint64_t>(delta);
         dev::Status st = drive_.locate(target, dev::TapeDrive::IfNoLocate::refuse);
-        if (st.is_ok()) {
+        if (st.ok()) {
           // With file numbers (READ POSITION long form) a mark in between
           // shows; without, the window's records are taken as contiguous,
           // as MOVER_SET_WINDOW promises.
@@ -212,8 +196,8 @@ dev::StatusOr<dev::TapeAlert> TapeService::tape_alerts() {
 TapeIo TapeService::close() {
   house::no_service_lock("closing a tape");
   std::lock_guard lock(mu_);
-  if (dirty_ && writable()) {
-    if (TapeIo t = implicit_filemark(); t.error != Error::no_err) return t;
+  if (writable()) {
+    if (dev::Status st = rules_.settle(); !st.ok()) return fail(st);
   }
   // Our tape devices rewind on close, like /dev/st and a filer's "rst" names:
   // the next session starts at BOT (ndmjob's test-tape relies on it), and a

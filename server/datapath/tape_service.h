@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "devices/tape_drive.h"
+#include "devices/tape_write_rules.h"
 #include "devices/transport.h"
 #include "xdr/model.h"
 
@@ -69,20 +70,16 @@ class TapeService {
 
   dev::TapeDrive& drive() { return drive_; }
   dev::Transport& transport() { return *transport_; }
-  bool wrote_since_filemark() const { return dirty_; }
+  bool wrote_since_filemark() const { return rules_.owes_filemark(); }
   // For the mover, which pauses EOM itself at early warning: true once after
   // a write entered the early-warning zone, and the TAPE_WRITE rule (next
   // write reports EOM) is consumed with it.
   bool take_early_warning() {
     std::lock_guard lock(mu_);
-    bool w = eom_pending_;
-    eom_pending_ = false;
-    return w;
+    return rules_.take_early_warning();
   }
 
  private:
-  TapeIo implicit_filemark();
-
   // One command at a time on the drive: the mover writes records on its
   // thread while TAPE_GET_STATE (allowed in every state) asks the same drive
   // for its mode and position on the session thread. This is the device's
@@ -94,8 +91,7 @@ class TapeService {
   dev::TapeDrive drive_;
   msg::TapeOpenMode mode_;
   uint32_t max_record_;
-  bool dirty_ = false;       // data written and no file mark since
-  bool eom_pending_ = false; // early warning seen: the next write reports EOM
+  dev::TapeWriteRules rules_{drive_};  // implicit file mark, early warning once
   bool last_error_ = false;  // TAPE_STATE_ERROR flag: previous op had a media error
   bool no_locate_ = false;   // the drive refused LOCATE as an unknown command
   std::vector<uint8_t> buffer_;  // reused read buffer (>= 2x max record: see tgt note in tape_drive.h)

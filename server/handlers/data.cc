@@ -191,13 +191,13 @@ Error audit_start(Session& s, SessionJobs& j, sm::DataEvent e, const std::string
 Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
   auto& j = s.jobs();
   backup::BackupRequest br;
-  if (auto st = backup::parse_backup_env(to_env(req.env), br.options); !st.is_ok()) {
+  if (auto st = backup::parse_backup_env(to_env(req.env), br.options); !st.ok()) {
     log::warn("{}: DATA_START_BACKUP refused: {}", s.tag(), st.to_string());
     return error_reply(Error::illegal_args);
   }
   // The source is opened here, once, below its export's descriptor; the
   // engine walks that descriptor. Before the job lock: this is disk I/O.
-  if (auto st = s.ctx().settings()->exports.open_inside(br.options.filesystem, false, br.source); !st.is_ok()) {
+  if (auto st = s.ctx().settings()->exports.open_inside(br.options.filesystem, false, br.source); !st.ok()) {
     log::warn("{}: DATA_START_BACKUP refused: FILESYSTEM \"{}\" is not inside an export of this server: {}", s.tag(),
               backup::printable(br.options.filesystem), st.text());
     return error_reply(Error::illegal_args);
@@ -227,7 +227,7 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
 Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, sm::DataEvent ev) {
   auto& j = s.jobs();
   backup::RestoreEnvOptions ro;
-  if (auto st = backup::parse_restore_env(to_env(req.env), ro); !st.is_ok()) return error_reply(Error::illegal_args);
+  if (auto st = backup::parse_restore_env(to_env(req.env), ro); !st.ok()) return error_reply(Error::illegal_args);
   // Where to restore: PREFIX (ndmjob, Bareos), else FILESYSTEM. It is
   // opened here, once, below its export's descriptor (made if missing) and
   // the engine writes through that descriptor: nothing swapped in between
@@ -236,7 +236,7 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   if (dest.empty()) dest = env_value(req.env, "FILESYSTEM");
   if (dest.empty() && !req.nlist.empty()) dest = req.nlist.front().destination_path;
   backup::RestoreRequest rr;
-  if (auto st = s.ctx().settings()->exports.open_inside(dest, true, rr.destination); dest.empty() || !st.is_ok()) {
+  if (auto st = s.ctx().settings()->exports.open_inside(dest, true, rr.destination); dest.empty() || !st.ok()) {
     log::warn("{}: DATA_START_RECOVER refused: destination \"{}\" is not inside an export of this server: {}", s.tag(),
               backup::printable(dest),
               dest.empty() ? "none given" : st.text());

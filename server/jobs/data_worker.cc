@@ -98,11 +98,11 @@ class DirectAccessSource : public backup::ByteSource {
       return {};
     }
     if (offset > pos_ && offset - pos_ < left_) {  // ahead inside the current piece: skip
-      if (auto st = pull_until(offset); !st.is_ok()) return st;
+      if (auto st = pull_until(offset); !st.ok()) return st;
       serve_ = offset;
       return {};
     }
-    if (auto st = pull_until(pos_ + left_); !st.is_ok()) return st;  // drain, then a new read
+    if (auto st = pull_until(pos_ + left_); !st.ok()) return st;  // drain, then a new read
     pos_ = serve_ = hist_base_ = offset;
     hist_.clear();
     left_ = 0;
@@ -396,7 +396,7 @@ void start_data_backup(JobHost& s, backup::BackupRequest req) {
     backup::Status st = engine.run(&sum);
     chan->close_write();  // end of stream for the mover, before the halt post
     history.flush();
-    if (st.is_ok() && !chan->await_reader())
+    if (st.ok() && !chan->await_reader())
       st = backup::Status::connection("the mover stopped before the whole stream was on tape");
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -412,7 +412,7 @@ void start_data_backup(JobHost& s, backup::BackupRequest req) {
     }
     lock.unlock();
     report_tape_alerts_after_job(s);  // before the halt, which carries the flags
-    if (st.is_ok()) {
+    if (st.ok()) {
       std::string text = fmt::format("backup of {} done: {} entries, {} bytes in {:.1f} s ({:.1f} MB/s){}",
                                      log::escape(req.options.filesystem), sum.entries, sum.bytes_written, secs,
                                      secs > 0 ? sum.bytes_written / secs / 1e6 : 0.0,
@@ -465,10 +465,10 @@ void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm:
       DirectAccessSource dar(chan, post_read);
       for (const auto& range : backup::plan_direct_reads(req.nlist)) {
         st = dar.start(range.offset);
-        if (st.is_ok()) st = engine.run_range(dar, range);
-        if (!st.is_ok()) break;
+        if (st.ok()) st = engine.run_range(dar, range);
+        if (!st.ok()) break;
       }
-      if (st.is_ok()) st = engine.finish();
+      if (st.ok()) st = engine.finish();
     } else {
       post_read(0, kInfinity);
       st = engine.run(source);
@@ -480,7 +480,7 @@ void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm:
     j.dv.files_processed = sum.entries_restored;
     lock.unlock();
     report_tape_alerts_after_job(s);  // before the halt, which carries the flags
-    if (st.is_ok()) {
+    if (st.ok()) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       std::string text = fmt::format("restore into {} done: {} entries restored, {} refused, {} failed; {} bytes in {:.1f} s",
                                      req.destination_root, sum.entries_restored, sum.entries_refused,

@@ -47,6 +47,19 @@ std::shared_ptr<Job> find(JobHost& s) {
   return slot.job;
 }
 
+// Calls fn(sink, job) with the job's mutex held, when events are wanted and
+// the session's job has not ended (a late event from a worker is dropped).
+template <class Fn>
+void with_live_job(JobHost& s, Fn&& fn) {
+  JobEventSink* sink = s.ctx().jobs;
+  if (!sink) return;
+  auto job = find(s);
+  if (!job) return;
+  std::lock_guard lock(job->mu);
+  if (job->ended) return;
+  fn(*sink, *job);
+}
+
 JobEvent base(const Job& job, JobEventType type) {
   JobEvent e;
   e.job_id = job.id;
@@ -93,10 +106,7 @@ void data_started(JobHost& s, const std::string& job_id, JobKind kind, const std
 }
 
 void data_bytes(JobHost& s, uint64_t n) {
-  JobEventSink* sink = s.ctx().jobs;
-  if (!sink) return;
-  auto job = find(s);
-  if (!job) return;
+  if (!s.ctx().jobs) return;
   const auto now = SysClock::now();
   uint64_t est_total = 0;
   std::optional<uint64_t> files;
@@ -113,21 +123,22 @@ void data_bytes(JobHost& s, uint64_t n) {
     }
     if (j.restore_engine) files = j.restore_engine->progress().entries_restored;
   }
-  std::lock_guard lock(job->mu);
-  job->bytes += n;
-  if (job->ended) return;
-  if (files) job->files = *files;
-  if (job->progress_sent && now - job->last_progress < s.ctx().settings()->config.cm_progress_interval) return;
-  job->progress_sent = true;
-  job->last_progress = now;
-  auto e = base(*job, JobEventType::progress);
-  e.when = now;
-  const double secs = std::chrono::duration<double>(now - job->start).count();
-  e.rate_bytes_per_sec = secs > 0 ? static_cast<uint64_t>(static_cast<double>(job->bytes) / secs) : 0;
-  if (est_total > 0 && e.rate_bytes_per_sec > 0)
-    e.est_seconds_left = static_cast<int64_t>((est_total > job->bytes ? est_total - job->bytes : 0) /
-                                              e.rate_bytes_per_sec);
-  sink->publish(e);
+  const auto interval = s.ctx().settings()->config.cm_progress_interval;
+  with_live_job(s, [&](JobEventSink& sink, Job& job) {
+    job.bytes += n;
+    if (files) job.files = *files;
+    if (job.progress_sent && now - job.last_progress < interval) return;
+    job.progress_sent = true;
+    job.last_progress = now;
+    auto e = base(job, JobEventType::progress);
+    e.when = now;
+    const double secs = std::chrono::duration<double>(now - job.start).count();
+    e.rate_bytes_per_sec = secs > 0 ? static_cast<uint64_t>(static_cast<double>(job.bytes) / secs) : 0;
+    if (est_total > 0 && e.rate_bytes_per_sec > 0)
+      e.est_seconds_left =
+          static_cast<int64_t>((est_total > job.bytes ? est_total - job.bytes : 0) / e.rate_bytes_per_sec);
+    sink.publish(e);
+  });
 }
 
 namespace {
@@ -192,39 +203,32 @@ void data_worker_done(JobHost& s) {
 }
 
 void mover_changed(JobHost& s, const sm::MoverMachine& m, const std::string& text) {
-  JobEventSink* sink = s.ctx().jobs;
-  if (!sink) return;
-  auto job = find(s);
-  if (!job) return;
-  std::lock_guard lock(job->mu);
-  if (job->ended) return;
-  const bool media_error = (m.state() == sm::MoverState::paused && m.pause_reason() == sm::MoverPauseReason::media_error) ||
-                           (m.state() == sm::MoverState::halted && m.halt_reason() == sm::MoverHaltReason::media_error);
-  if (media_error) {
-    auto x = base(*job, JobEventType::exception);
-    x.reason = "MEDIA_ERROR";
-    x.text = text;
-    sink->publish(x);
-  }
-  if (m.state() == sm::MoverState::paused) {
-    auto e = base(*job, JobEventType::paused);
-    e.reason = std::string(sm::to_string(m.pause_reason()));
-    e.text = text.empty() ? fmt::format("waiting for the DMA ({})", e.reason) : text;
-    sink->publish(e);
-  }
+  with_live_job(s, [&](JobEventSink& sink, Job& job) {
+    const bool media_error =
+        (m.state() == sm::MoverState::paused && m.pause_reason() == sm::MoverPauseReason::media_error) ||
+        (m.state() == sm::MoverState::halted && m.halt_reason() == sm::MoverHaltReason::media_error);
+    if (media_error) {
+      auto x = base(job, JobEventType::exception);
+      x.reason = "MEDIA_ERROR";
+      x.text = text;
+      sink.publish(x);
+    }
+    if (m.state() == sm::MoverState::paused) {
+      auto e = base(job, JobEventType::paused);
+      e.reason = std::string(sm::to_string(m.pause_reason()));
+      e.text = text.empty() ? fmt::format("waiting for the DMA ({})", e.reason) : text;
+      sink.publish(e);
+    }
+  });
 }
 
 void mover_continued(JobHost& s, const std::string& tape) {
-  JobEventSink* sink = s.ctx().jobs;
-  if (!sink) return;
-  auto job = find(s);
-  if (!job) return;
-  std::lock_guard lock(job->mu);
-  if (job->ended) return;
-  job->device = tape;
-  auto e = base(*job, JobEventType::continued);
-  e.text = fmt::format("continues on tape {}", tape);
-  sink->publish(e);
+  with_live_job(s, [&](JobEventSink& sink, Job& job) {
+    job.device = tape;
+    auto e = base(job, JobEventType::continued);
+    e.text = fmt::format("continues on tape {}", tape);
+    sink.publish(e);
+  });
 }
 
 namespace {

@@ -364,7 +364,7 @@ bool Session::handle_record(std::span<const uint8_t> record) {
 void Session::release_everything() {
   // A DMA that vanishes must not leave a job running or a drive locked (SPEC4 3.4.1).
   jobs_->shutdown(*this);
-  devices_->close_all(*this);
+  devices_->close_all(tag());
 }
 
 dev::StatusOr<std::unique_ptr<dev::Transport>> Session::open_device(const std::string& name) {

@@ -19,7 +19,7 @@ class MemorySink : public ByteSink {
   Status write(std::span<const std::byte> data) override {
     bytes.insert(bytes.end(), data.begin(), data.end());
     ++writes;
-    return Status::ok();
+    return Status::Ok();
   }
   std::vector<std::byte> bytes;
   size_t writes = 0;
@@ -32,7 +32,7 @@ class FailingSink : public ByteSink {
   Status write(std::span<const std::byte> data) override {
     if (taken_ + data.size() > limit_) return Status::connection("peer closed the data connection");
     taken_ += data.size();
-    return Status::ok();
+    return Status::Ok();
   }
 
  private:
@@ -48,7 +48,7 @@ class MemorySource : public ByteSource {
     got = std::min({buf.size(), piece_, data_.size() - std::min(pos_, data_.size())});
     if (got) std::memcpy(buf.data(), data_.data() + pos_, got);
     pos_ += got;
-    return Status::ok();
+    return Status::Ok();
   }
   size_t position() const { return pos_; }
 
@@ -71,7 +71,7 @@ class ViewingSource : public ByteSource {
     got = std::min({buf.size(), piece_, copy_.size() - pos_});
     if (got) std::memcpy(buf.data(), copy_.data() + pos_, got);
     pos_ += got;
-    return Status::ok();
+    return Status::Ok();
   }
   bool view(const std::byte*& data, size_t& got, Status& st) override {
     if (outstanding_) ++misuse;
@@ -80,7 +80,7 @@ class ViewingSource : public ByteSource {
     pos_ += got;
     outstanding_ = got;
     ++views;
-    st = Status::ok();
+    st = Status::Ok();
     return true;
   }
   void release(size_t n) override {
@@ -104,7 +104,7 @@ class RecordingHistory : public FileHistorySink {
   Status add(const FileHistoryEntry& e) override {
     entries.push_back(e);
     if (on_add) on_add(e);
-    return Status::ok();
+    return Status::Ok();
   }
   const FileHistoryEntry* find(const std::string& path) const {
     for (const auto& e : entries)

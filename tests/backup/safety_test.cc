@@ -132,7 +132,7 @@ class SwappingSource : public ByteSource {
     got = std::min({buf.size(), size_t{512}, bytes_.size() - pos_});
     std::memcpy(buf.data(), bytes_.data() + pos_, got);
     pos_ += got;
-    return Status::ok();
+    return Status::Ok();
   }
 
  private:

@@ -44,7 +44,7 @@ TEST(Sense, EmptyIsInvalidAndSaysSo) {
 
 TEST(Status, OneTableMapsSenseToCategories) {
   namespace S = emu::sense;
-  EXPECT_TRUE(Status::from_result(emu::good(), "x").is_ok());
+  EXPECT_TRUE(Status::from_result(emu::good(), "x").ok());
   EXPECT_EQ(Status::from_result(cc(S::no_medium()), "x").category(), Category::no_medium);
   EXPECT_EQ(Status::from_result(cc(S::not_ready_unloaded()), "x").category(), Category::not_ready);
   EXPECT_EQ(Status::from_result(cc(S::write_protected()), "x").category(), Category::write_protected);
@@ -58,7 +58,7 @@ TEST(Status, OneTableMapsSenseToCategories) {
   EXPECT_EQ(Status::from_result(cc(S::invalid_opcode()), "x").category(), Category::illegal_request);
   EXPECT_EQ(Status::from_result(cc(S::medium_changed()), "x").category(), Category::unit_attention);
   EXPECT_EQ(Status::from_result(cc({0xb, 0x47, 0x00}), "x").category(), Category::io);
-  EXPECT_TRUE(Status::from_result(cc(emu::SenseSpec{}.with_ili().with_info(5)), "x").is_ok())
+  EXPECT_TRUE(Status::from_result(cc(emu::SenseSpec{}.with_ili().with_info(5)), "x").ok())
       << "ILI alone is information for the reader, not an error";
   CdbResult busy;
   busy.scsi_status = scsi_status::busy;

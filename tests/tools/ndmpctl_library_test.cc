@@ -26,7 +26,7 @@ class NdmpctlLibrary : public ::testing::Test {
     spec.tape_capacity = 4 << 20;
     spec.barcodes = {"LIB001", "LIB002", "LIB003"};
     auto st = dev::emu::create_library(dir, spec);
-    ASSERT_TRUE(st.is_ok()) << st.to_string();
+    ASSERT_TRUE(st.ok()) << st.to_string();
   }
   test::CtlRun run(std::vector<std::string> args, const std::string& input = "") {
     std::vector<std::string> a = {"--library", dir};

@@ -1,6 +1,7 @@
 // Drive over the SSC driver, for --local (SG_IO) and --library (emulated).
 #include <fmt/format.h>
 
+#include "devices/tape_write_rules.h"
 #include "tools/ndmpctl/drive.h"
 
 namespace ndmp::ctl {
@@ -55,16 +56,14 @@ class LocalDrive final : public Drive {
   }
 
   Outcome flush_filemark() {
-    if (!dirty_) return {};
-    dirty_ = false;
-    dev::Status st = drive_.write_filemarks(1);
-    if (st || st.is(dev::Category::early_warning)) return {};
-    return device_failure("WRITE FILEMARKS on " + name_, st);
+    dev::Status st = rules_.settle();
+    return st.ok() ? Outcome::success() : device_failure("WRITE FILEMARKS on " + name_, st);
   }
 
   Outcome rewind() override {
     if (auto o = flush_filemark(); !o.ok()) return o;
     dev::Status st = drive_.rewind();
+    if (st.ok()) rules_.rewound();
     return st ? Outcome::success() : device_failure("REWIND on " + name_, st);
   }
 
@@ -88,15 +87,14 @@ class LocalDrive final : public Drive {
   }
 
   Outcome write_filemarks(uint32_t count) override {
-    dirty_ = false;
-    dev::Status st = drive_.write_filemarks(count);
-    if (st || st.is(dev::Category::early_warning)) return {};
-    return device_failure("WRITE FILEMARKS on " + name_, st);
+    dev::Status st = rules_.write_filemarks(count);
+    return st.ok() ? Outcome::success() : device_failure("WRITE FILEMARKS on " + name_, st);
   }
 
   Outcome eject() override {
     if (auto o = flush_filemark(); !o.ok()) return o;
     if (dev::Status st = drive_.rewind(); !st) return device_failure("REWIND on " + name_, st);
+    rules_.rewound();
     dev::Status st = drive_.unload();
     return st ? Outcome::success() : device_failure("UNLOAD on " + name_, st);
   }
@@ -115,12 +113,8 @@ class LocalDrive final : public Drive {
   }
 
   Outcome write(std::span<const uint8_t> record) override {
-    dev::Status st = drive_.write(record);
-    if (st || st.is(dev::Category::early_warning)) {
-      dirty_ = true;
-      return {};
-    }
-    return device_failure("WRITE on " + name_, st);
+    dev::Status st = rules_.write(record);
+    return st.ok() ? Outcome::success() : device_failure("WRITE on " + name_, st);
   }
 
   Outcome close() override {
@@ -136,7 +130,7 @@ class LocalDrive final : public Drive {
   std::string name_;
   std::vector<uint8_t> buffer_;
   bool open_ = false;
-  bool dirty_ = false;
+  dev::TapeWriteRules rules_{drive_};  // implicit file mark, early warning once
 };
 
 }  // namespace

@@ -2,25 +2,22 @@
 // drive locked (SPEC4 3.4.1: losing the control connection closes the tape).
 #include "common/log.h"
 #include "server/datapath/device_state.h"
-#include "server/jobs/job_state.h"
-#include "server/session/session.h"
 
 namespace ndmp::server {
 
-void SessionDevices::close_all(Session& s) {
+void SessionDevices::close_all(std::string_view who) {
   if (tape) {
     TapeIo t = tape->close();
     if (t.error != msg::Error::no_err)
-      log::error("{}: tape {} released without its closing file mark: {}", s.tag(), tape->name(), t.why);
+      log::error("{}: tape {} released without its closing file mark: {}", who, tape->name(), t.why);
     else
-      log::info("{}: tape {} released", s.tag(), tape->name());
+      log::info("{}: tape {} released", who, tape->name());
     tape.reset();
   }
   if (scsi) {
-    log::info("{}: SCSI device {} released", s.tag(), scsi->name);
+    log::info("{}: SCSI device {} released", who, scsi->name);
     scsi.reset();
   }
 }
-
 
 }  // namespace ndmp::server

@@ -12,7 +12,7 @@ ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
 step() { echo; echo "== $*"; }
 finish() {
-    journalctl --no-pager -o short-monotonic > /out/journal.txt 2>&1
+    journalctl --no-pager -o short-monotonic -u ndmpd.service > /out/journal.txt 2>&1
     echo; echo "$failures failure(s)"
     echo "$failures" > /out/rc
     exit 0
@@ -32,7 +32,7 @@ step "dpkg -i: the postinst makes the password and starts the service"
 dpkg -i /out/pkgs/ndmpctl_*.deb /out/pkgs/ndmpd_*.deb 2>&1 | tee /out/dpkg.log
 grep -q 'its password is in /etc/ndmpd/passwd' /out/dpkg.log && ok "postinst says where the password is" ||
     bad "postinst did not say where the password is"
-grep -Eq '^ndmp:[0-9a-f]{36}$' /etc/ndmpd/passwd && ok "passwd: user ndmp, 36 hex digits" || bad "passwd: $(stat -c %a /etc/ndmpd/passwd)"
+grep -Eq '^ndmp:[0-9a-f]{30}$' /etc/ndmpd/passwd && ok "passwd: user ndmp, 30 hex digits" || bad "passwd: $(stat -c %a /etc/ndmpd/passwd)"
 [ "$(stat -c %a /etc/ndmpd/passwd)" = 600 ] && ok "passwd mode 0600" || bad "passwd mode $(stat -c %a /etc/ndmpd/passwd)"
 [ "$(systemctl is-enabled ndmpd)" = enabled ] && ok "enabled" || bad "not enabled: $(systemctl is-enabled ndmpd)"
 state=$(systemctl is-active ndmpd)

@@ -17,7 +17,7 @@
 # Exit 77 (reported as skipped by CTest) when something it needs is missing
 # or the host forbids namespaces, saying which.
 set -u
-build=$1 shim=$2
+build=$(realpath "$1") shim=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 skip() { echo "SKIPPED: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }

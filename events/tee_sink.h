@@ -2,6 +2,9 @@
 // fields, metrics, service status; ops/job_observer.h) and, when configured,
 // the Cloud Manager bridge. Publish goes to both, in that order; the space
 // question goes to the bridge only, and without a bridge nobody answers it.
+// The bridge may arrive later (a reload that names a Cloud Manager when
+// ndmpd started without one): attach_second() publishes it once; it must
+// outlive the TeeSink, and is never replaced or removed.
 #pragma once
 
 #include <atomic>
@@ -10,10 +13,6 @@
 
 namespace ndmp::events {
 
-//
-// The second observer may arrive later (a reload that names a Cloud Manager
-// when ndmpd started without one): attach_second() publishes it once; it
-// must outlive the TeeSink, and is never replaced or removed.
 class TeeSink : public JobEventSink {
  public:
   TeeSink(JobEventSink& first, JobEventSink* second) : first_(first), second_(second) {}

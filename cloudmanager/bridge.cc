@@ -109,7 +109,7 @@ Status Bridge::reconfigure(const BridgeConnection& next) {
   }
   space_policy_ = next.space_policy;
   off_ = next.address.empty();
-  if (!next.address.empty()) space_.retarget(next);
+  space_.retarget(next);  // off: its kept connection to the old one closes too
   if (wake_fd_ >= 0) wake(wake_fd_);
   return Status::Ok();
 }

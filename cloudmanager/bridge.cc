@@ -53,7 +53,8 @@ bool unknown_command(wire::ErrorCode e) {
 }  // namespace
 
 Bridge::Bridge(BridgeConfig config)
-    : cfg_(std::move(config)), space_(cfg_), link_(cfg_.address, cfg_.port, cfg_.max_body) {}
+    : cfg_(std::move(config)), space_(cfg_), conn_(connection_of(cfg_)), link_(cfg_.address, cfg_.port, cfg_.max_body),
+      space_policy_(cfg_.space_policy) {}
 
 Bridge::~Bridge() {
   stop();
@@ -79,8 +80,8 @@ Status Bridge::start() {
   }
   if (wake_fd_ < 0) wake_fd_ = make_wake_fd();
   if (wake_fd_ < 0) return Status::Error(fmt::format("cloud manager: eventfd: {}", std::strerror(errno)));
-  if (cfg_.space_policy != SpacePolicy::skip)
-    if (Status s = space_.start(); !s.ok()) return s;
+  // Started whatever the policy: a reload may turn the check on.
+  if (Status s = space_.start(); !s.ok()) return s;
   stopping_ = false;
   running_ = true;
   worker_ = std::thread([this] { run(); });
@@ -97,6 +98,20 @@ void Bridge::stop() {
   if (worker_.joinable()) worker_.join();
   space_.stop();
   running_ = false;
+}
+
+Status Bridge::reconfigure(const BridgeConnection& next) {
+  if (std::string why = check_connection(next); !why.empty()) return Status::Error("cloud manager: " + why);
+  {
+    std::lock_guard lock(mu_);
+    next_conn_ = next;
+    reconfigure_pending_ = true;
+  }
+  space_policy_ = next.space_policy;
+  off_ = next.address.empty();
+  space_.retarget(next);  // off: its kept connection to the old one closes too
+  if (wake_fd_ >= 0) wake(wake_fd_);
+  return Status::Ok();
 }
 
 void Bridge::publish(const events::JobEvent& event) {
@@ -132,7 +147,9 @@ void Bridge::publish(const events::JobEvent& event) {
 
 SpaceAnswer Bridge::space_check(const std::string& job_id, uint64_t estimated_bytes,
                                 std::chrono::milliseconds deadline) {
-  if (cfg_.space_policy == SpacePolicy::skip) {
+  const SpacePolicy policy = space_policy_;
+  if (off_) return events::space_not_asked();
+  if (policy == SpacePolicy::skip) {
     ndmp::log::debug("job {}: backup space check skipped (cloudmanager.space_policy = skip)", job_id);
     SpaceAnswer a;
     a.outcome = SpaceOutcome::skipped;
@@ -152,7 +169,7 @@ SpaceAnswer Bridge::space_check(const std::string& job_id, uint64_t estimated_by
     ndmp::log::info("job {}: {}", job_id, a.text);
     return a;
   }
-  a.proceed = cfg_.space_policy != SpacePolicy::refuse;
+  a.proceed = policy != SpacePolicy::refuse;
   if (a.proceed)
     ndmp::log::warn("job {}: backup space check: {}; going on (cloudmanager.space_policy = warn)", job_id, a.text);
   else
@@ -181,25 +198,34 @@ BridgeStats Bridge::stats() const {
 // Report worker
 
 void Bridge::run() {
-  std::chrono::milliseconds backoff = cfg_.reconnect_min;
+  std::chrono::milliseconds backoff = conn_.reconnect_min;
   while (!stopping_) {
+    if (reconfigure_pending_) {
+      apply_reconfigure();
+      backoff = conn_.reconnect_min;
+      continue;
+    }
+    if (conn_.address.empty()) {  // off: wait for the next reconfigure or stop
+      pause(std::chrono::hours(1));
+      continue;
+    }
     if (!link_.open()) {
       if (Status s = connect_and_hello(); !s.ok()) {
         if (stopping_) break;
         if (!unreachable_logged_) {
           ndmp::log::warn("cloud manager {}:{} unreachable: {}; retrying with backoff up to {} ms, "
                           "{} events kept in the journal",
-                          cfg_.address, cfg_.port, s.text(), cfg_.reconnect_max.count(),
+                          conn_.address, conn_.port, s.text(), conn_.reconnect_max.count(),
                           journal_->stats().pending);
           unreachable_logged_ = true;
         } else {
-          ndmp::log::debug("cloud manager {}:{} still unreachable: {}", cfg_.address, cfg_.port, s.text());
+          ndmp::log::debug("cloud manager {}:{} still unreachable: {}", conn_.address, conn_.port, s.text());
         }
         pause(backoff);
-        backoff = std::min(backoff * 2, cfg_.reconnect_max);
+        backoff = std::min(backoff * 2, conn_.reconnect_max);
         continue;
       }
-      backoff = cfg_.reconnect_min;
+      backoff = conn_.reconnect_min;
       continue;
     }
     if (auto e = journal_->front()) {
@@ -213,10 +239,10 @@ void Bridge::run() {
 }
 
 Status Bridge::connect_and_hello() {
-  if (Status s = link_.connect(cfg_.io_timeout); !s.ok()) return s;
+  if (Status s = link_.connect(conn_.io_timeout); !s.ok()) return s;
   wire::StreamerHelloRequest hello;
   hello.set_streamer_uuid(cfg_.streamer_uuid);
-  hello.set_streamer_name(cfg_.streamer_name.empty() ? host_name() : cfg_.streamer_name);
+  hello.set_streamer_name(conn_.streamer_name.empty() ? host_name() : conn_.streamer_name);
   hello.set_software_version("ndmpd " NDMPD_VERSION);
   const JournalStats js = journal_->stats();
   hello.set_first_event_id(static_cast<int64_t>(journal_->first_pending_id()));
@@ -236,14 +262,14 @@ Status Bridge::connect_and_hello() {
   refuse_pause_ = std::chrono::milliseconds(0);
   if (e == wire::ErrorCode_Success) {
     extension_ = Extension::accepted;
-    ndmp::log::info("cloud manager {}:{} connected, job status extension accepted; {} events to send", cfg_.address,
-                    cfg_.port, js.pending);
+    ndmp::log::info("cloud manager {}:{} connected, job status extension accepted; {} events to send", conn_.address,
+                    conn_.port, js.pending);
   } else {
     extension_ = Extension::unavailable;
     ndmp::log::warn("cloud manager {}:{} connected, but it does not know the job status extension (StreamerHello "
                     "answered {}): it gets backup space queries only, and job reports are not sent to it "
                     "({} waiting in the journal are set aside); asked again on every new connection",
-                    cfg_.address, cfg_.port, wire::ErrorCode_Name(e), js.pending);
+                    conn_.address, conn_.port, wire::ErrorCode_Name(e), js.pending);
   }
   return Status::Ok();
 }
@@ -252,7 +278,7 @@ void Bridge::close_connection(const std::string& why) {
   if (!link_.open()) return;
   if (!why.empty())
     ndmp::log::warn("cloud manager {}:{}: {}; closing the connection, events stay in the journal",
-                    cfg_.address, cfg_.port, why);
+                    conn_.address, conn_.port, why);
   link_.close();
   connected_ = false;
   extension_ = Extension::unknown;
@@ -261,7 +287,7 @@ void Bridge::close_connection(const std::string& why) {
 // Sends one request and reads the one reply within reply_timeout. False when
 // the connection was closed (the reason is logged).
 bool Bridge::exchange(const std::string& request, wire::Command command, Frame& reply) {
-  const Exchange x = link_.exchange(request, command, Clock::now() + cfg_.io_timeout, wake_fd_,
+  const Exchange x = link_.exchange(request, command, Clock::now() + conn_.io_timeout, wake_fd_,
                                     [this] { return !stopping_.load(); }, reply);
   if (x == Exchange::answered) return true;
   connected_ = false;
@@ -269,10 +295,10 @@ bool Bridge::exchange(const std::string& request, wire::Command command, Frame& 
   if (x == Exchange::timeout)
     ndmp::log::warn("cloud manager {}:{}: no reply to {} within {} ms (cloudmanager.reply_timeout); closing the "
                     "connection, events stay in the journal",
-                    cfg_.address, cfg_.port, wire::Command_Name(command), cfg_.io_timeout.count());
+                    conn_.address, conn_.port, wire::Command_Name(command), conn_.io_timeout.count());
   else if (x == Exchange::closed)
-    ndmp::log::warn("cloud manager {}:{}: {}; closing the connection, events stay in the journal", cfg_.address,
-                    cfg_.port, link_.why());
+    ndmp::log::warn("cloud manager {}:{}: {}; closing the connection, events stay in the journal", conn_.address,
+                    conn_.port, link_.why());
   return false;
 }
 
@@ -294,10 +320,10 @@ void Bridge::send_event(const JournalEntry& e) {
     // sending reports on this connection rather than retrying forever.
     extension_ = Extension::unavailable;
     ndmp::log::warn("cloud manager {}:{} does not know {} ({}); job reports are not sent on this connection",
-                    cfg_.address, cfg_.port, wire::Command_Name(h.command), wire::ErrorCode_Name(code));
+                    conn_.address, conn_.port, wire::Command_Name(h.command), wire::ErrorCode_Name(code));
     return;
   }
-  refuse_pause_ = std::clamp(refuse_pause_ * 2, cfg_.reconnect_min, cfg_.reconnect_max);
+  refuse_pause_ = std::clamp(refuse_pause_ * 2, conn_.reconnect_min, conn_.reconnect_max);
   ndmp::log::warn("cloud manager refused event {} ({}): {}; keeping it, retrying in {} ms", e.id,
                   wire::Command_Name(h.command), wire::ErrorCode_Name(code), refuse_pause_.count());
   pause(refuse_pause_);
@@ -308,14 +334,49 @@ void Bridge::send_event(const JournalEntry& e) {
 void Bridge::set_aside(const JournalEntry& e) {
   journal_->acknowledge(e.id);
   ++not_sent_;
-  ndmp::log::debug("cloud manager {}:{}: event {} ({}) not sent: no job status extension", cfg_.address,
-                   cfg_.port, e.id, wire::Command_Name(static_cast<wire::Command>(e.command)));
+  ndmp::log::debug("cloud manager {}:{}: event {} ({}) not sent: no job status extension", conn_.address,
+                   conn_.port, e.id, wire::Command_Name(static_cast<wire::Command>(e.command)));
 }
 
-// Sleeps `d` unless stopped.
+// Between two exchanges (the worker's loop): the settings a reconfigure
+// left become the ones in use; a new address closes the old connection.
+void Bridge::apply_reconfigure() {
+  std::optional<BridgeConnection> next;
+  {
+    std::lock_guard lock(mu_);
+    next.swap(next_conn_);
+    reconfigure_pending_ = false;
+  }
+  if (!next || *next == conn_) return;
+  const bool moved = next->address != conn_.address || next->port != conn_.port;
+  const std::string pending = fmt::format("{} events in the journal", journal_->stats().pending);
+  if (next->address.empty()) {
+    ndmp::log::info("cloud manager settings reloaded: bridge off, leaving {}:{}; reports stay in the journal ({}) "
+                    "for the next address given",
+                    conn_.address, conn_.port, pending);
+  } else if (conn_.address.empty()) {
+    ndmp::log::info("cloud manager settings reloaded: bridge on, reporting to {}:{}; {} go there", next->address,
+                    next->port, pending);
+  } else if (moved) {
+    ndmp::log::info("cloud manager settings reloaded: moving from {}:{} to {}:{}; {} go to the new one",
+                    conn_.address, conn_.port, next->address, next->port, pending);
+  } else {
+    ndmp::log::info("cloud manager settings reloaded for {}:{} (name {}, reply timeout {} ms, reconnect {}-{} ms, "
+                    "space policy {}); reconnecting so the Cloud Manager sees them",
+                    next->address, next->port, next->streamer_name, next->io_timeout.count(),
+                    next->reconnect_min.count(), next->reconnect_max.count(), to_string(next->space_policy));
+  }
+  close_connection("");
+  conn_ = *next;
+  link_.retarget(conn_.address, conn_.port);
+  unreachable_logged_ = false;
+  refuse_pause_ = std::chrono::milliseconds(0);
+}
+
+// Sleeps `d` unless stopped or reconfigured.
 void Bridge::pause(std::chrono::milliseconds d) {
   const auto until = Clock::now() + d;
-  while (!stopping_) {
+  while (!stopping_ && !reconfigure_pending_) {
     const Wait w = wait_for(-1, wake_fd_, until);
     if (w != Wait::woken) return;
     drain_wake(wake_fd_);
@@ -333,8 +394,8 @@ void Bridge::read_idle() {
   if (!link_.drain_unasked()) {
     connected_ = false;
     extension_ = Extension::unknown;
-    ndmp::log::warn("cloud manager {}:{}: {}; closing the connection, events stay in the journal", cfg_.address,
-                    cfg_.port, link_.why());
+    ndmp::log::warn("cloud manager {}:{}: {}; closing the connection, events stay in the journal", conn_.address,
+                    conn_.port, link_.why());
   }
 }
 

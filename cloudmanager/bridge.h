@@ -45,8 +45,20 @@
 // repeats by (streamer_uuid, event_id). A reply not received within
 // reply_timeout, or a bad frame, closes that connection only.
 //
-// Threads: publish/space_check/stats from any thread; start/stop from the
-// owner. The report worker owns its socket, the SpaceQuerier its own. Events
+// Reload (reconfigure): the connection settings (BridgeConnection: address,
+// port, name, space policy, reply timeout, reconnect pauses) may change while
+// the bridge runs. The report worker takes the change between two exchanges,
+// never inside one: a report in flight to the old Cloud Manager is answered
+// (and leaves the journal) or is not (and stays), then the old connection is
+// closed and the worker connects to the new address and sends everything
+// still in the journal from the oldest unacknowledged event, with the same
+// streamer_uuid and event ids. Nothing is lost, and a repeat is dropped by
+// the receiver as after any reconnect. An empty address turns the bridge
+// off: no connection, space checks not asked, reports kept in the journal
+// (within journal_max_bytes) for the next address given.
+//
+// Threads: publish/space_check/stats/reconfigure from any thread; start/stop
+// from the owner. The report worker owns its socket, the SpaceQuerier its own. Events
 // published while stopped are journalled and sent after the next start.
 #pragma once
 
@@ -55,6 +67,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -101,7 +114,14 @@ class Bridge final : public events::JobEventSink {
   // publish() keeps recording. Idempotent.
   void stop();
 
+  // Takes `next` as the connection settings from the next exchange on (see
+  // the top of this file). An error (check_connection's words) changes
+  // nothing. Returns at once; the switch happens on the worker.
+  Status reconfigure(const BridgeConnection& next);
+
   void publish(const events::JobEvent& event) override;
+  // False while off (reconfigured with an empty address): nobody is asked.
+  bool answers_space_checks() const override { return !off_; }
   events::SpaceAnswer space_check(const std::string& job_id, uint64_t estimated_bytes,
                                   std::chrono::milliseconds deadline) override;
 
@@ -116,6 +136,7 @@ class Bridge final : public events::JobEventSink {
   void set_aside(const JournalEntry& entry);
   void pause(std::chrono::milliseconds d);
   void read_idle();
+  void apply_reconfigure();
 
   const BridgeConfig cfg_;
   std::unique_ptr<Journal> journal_;
@@ -127,12 +148,17 @@ class Bridge final : public events::JobEventSink {
   SpaceQuerier space_;
 
   // Report-worker-only state.
+  BridgeConnection conn_;  // the settings in use (cfg_'s until a reconfigure)
   Link link_;
   std::chrono::milliseconds refuse_pause_{0};
   bool unreachable_logged_ = false;
 
   mutable std::mutex mu_;  // guards what follows
   std::map<std::string, std::chrono::system_clock::time_point> last_progress_;
+  std::optional<BridgeConnection> next_conn_;  // reconfigured, not yet taken by the worker
+  std::atomic<bool> reconfigure_pending_{false};
+  std::atomic<bool> off_{false};
+  std::atomic<SpacePolicy> space_policy_;
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> connects_{0};
   std::atomic<uint64_t> delivered_{0};

@@ -29,4 +29,17 @@ const char* to_string(SpacePolicy policy) {
   return "?";
 }
 
+BridgeConnection connection_of(const BridgeConfig& c) {
+  return {c.address, c.port, c.streamer_name, c.space_policy, c.io_timeout, c.reconnect_min, c.reconnect_max};
+}
+
+std::string check_connection(const BridgeConnection& c) {
+  if (c.address.empty()) return {};
+  if (c.port == 0) return "cloudmanager.address is set but cloudmanager.port is not";
+  if (c.io_timeout.count() <= 0) return "need 0 < cloudmanager.reply_timeout";
+  if (c.reconnect_min.count() <= 0 || c.reconnect_max < c.reconnect_min)
+    return "need 0 < cloudmanager.reconnect_min <= cloudmanager.reconnect_max";
+  return {};
+}
+
 }  // namespace ndmp::cm

@@ -40,4 +40,24 @@ struct BridgeConfig {
   int32_t max_body = kDefaultMaxBody;                   // frames from the Cloud Manager
 };
 
+// The part of BridgeConfig a reload may change while the bridge runs
+// (Bridge::reconfigure; ndmpd.conf(5) RELOAD): where the Cloud Manager is and
+// how the bridge talks to it. The rest (streamer_uuid, the journal and its
+// bound, progress_interval's home in the bridge) is fixed at start: the
+// identity and the journal are what make delivery survive the change.
+struct BridgeConnection {
+  std::string address;  // empty: the bridge is off; reports wait in the journal
+  uint16_t port = 0;
+  std::string streamer_name;
+  SpacePolicy space_policy = SpacePolicy::refuse;
+  std::chrono::milliseconds io_timeout{10'000};
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{30'000};
+  bool operator==(const BridgeConnection&) const = default;
+};
+BridgeConnection connection_of(const BridgeConfig& c);
+// What is wrong with `c`, in the key names of ndmpd.conf; empty when usable.
+// An empty address (off) needs nothing else.
+std::string check_connection(const BridgeConnection& c);
+
 }  // namespace ndmp::cm

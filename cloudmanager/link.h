@@ -40,6 +40,13 @@ class Link {
   int fd() const { return fd_; }
   Status connect(std::chrono::milliseconds timeout);
   void close();
+  // Points the link at another Cloud Manager (a reload changed the
+  // address): closes the connection; the next connect() goes there.
+  void retarget(std::string address, uint16_t port) {
+    close();
+    address_ = std::move(address);
+    port_ = port;
+  }
 
   // Sends `request` and reads its reply before `deadline`. On a wake-up
   // `keep_waiting` is asked whether to go on waiting. Anything but
@@ -64,8 +71,8 @@ class Link {
                          int wake_fd, void* keep, bool (*keep_fn)(void*), Frame& reply);
   Exchange fail(Exchange how, std::string why);
 
-  const std::string address_;
-  const uint16_t port_;
+  std::string address_;
+  uint16_t port_;
   const int32_t max_body_;
   int fd_ = -1;
   FrameBuffer in_{FrameRules{}};

@@ -80,7 +80,29 @@ std::string space_words(const SpaceAnswer& a, std::chrono::milliseconds deadline
   return a.text;
 }
 
-SpaceQuerier::SpaceQuerier(const BridgeConfig& cfg) : cfg_(cfg), link_(cfg.address, cfg.port, cfg.max_body) {}
+SpaceQuerier::SpaceQuerier(const BridgeConfig& cfg)
+    : cfg_(cfg), link_(cfg.address, cfg.port, cfg.max_body), io_timeout_(cfg.io_timeout),
+      where_(fmt::format("{}:{}", cfg.address, cfg.port)) {}
+
+void SpaceQuerier::retarget(const BridgeConnection& c) {
+  {
+    std::lock_guard lock(mu_);
+    next_ = c;
+    where_ = fmt::format("{}:{}", c.address, c.port);
+  }
+  if (wake_fd_ >= 0) wake(wake_fd_);
+}
+
+void SpaceQuerier::apply_retarget() {
+  std::optional<BridgeConnection> next;
+  {
+    std::lock_guard lock(mu_);
+    next.swap(next_);
+  }
+  if (!next) return;
+  io_timeout_ = next->io_timeout;
+  if (link_.where() != fmt::format("{}:{}", next->address, next->port)) link_.retarget(next->address, next->port);
+}
 
 SpaceQuerier::~SpaceQuerier() {
   stop();
@@ -126,6 +148,11 @@ SpaceAnswer SpaceQuerier::ask(const std::string& job_id, uint64_t bytes, std::ch
   } else {
     r->finish(outcome(SpaceOutcome::not_connected, "the Cloud Manager bridge is not running"));
   }
+  std::string where;  // copied first: take() holds mu_ while it looks at a request
+  {
+    std::lock_guard lock(mu_);
+    where = where_;
+  }
   SpaceAnswer a;
   {
     std::unique_lock lock(r->mu);
@@ -140,9 +167,9 @@ SpaceAnswer SpaceQuerier::ask(const std::string& job_id, uint64_t bytes, std::ch
           break;
         case Request::Stage::connecting:
           r->answer = outcome(SpaceOutcome::not_connected,
-                              fmt::format("ndmpd is not connected to the Cloud Manager at {}:{} (connecting took "
+                              fmt::format("ndmpd is not connected to the Cloud Manager at {} (connecting took "
                                           "longer than {} ms)",
-                                          cfg_.address, cfg_.port, deadline.count()));
+                                          where, deadline.count()));
           break;
         case Request::Stage::queued:
           r->answer = outcome(SpaceOutcome::no_answer,
@@ -161,6 +188,7 @@ SpaceAnswer SpaceQuerier::ask(const std::string& job_id, uint64_t bytes, std::ch
 
 void SpaceQuerier::run() {
   while (!stopping_) {
+    apply_retarget();
     if (auto r = take()) {
       serve(*r);
       continue;
@@ -188,7 +216,7 @@ void SpaceQuerier::serve(Request& r) {
   if (!link_.open()) {
     r.set_stage(Request::Stage::connecting);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - Clock::now());
-    if (Status s = link_.connect(std::clamp(left, std::chrono::milliseconds(1), cfg_.io_timeout)); !s.ok()) {
+    if (Status s = link_.connect(std::clamp(left, std::chrono::milliseconds(1), io_timeout_)); !s.ok()) {
       r.finish(outcome(SpaceOutcome::not_connected,
                        fmt::format("ndmpd is not connected to the Cloud Manager at {} ({})", link_.where(), s.text())));
       return;

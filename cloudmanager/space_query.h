@@ -15,7 +15,11 @@
 // the next query), and the next query opens a new one. Queries are asked one
 // at a time in arrival order; one whose asker has given up is not sent.
 //
-// Threads: ask() from any thread; start/stop from the owner.
+// A reload that moves the Cloud Manager (retarget) takes effect between two
+// queries: a query in flight is answered (or times out) on the old
+// connection, the next one connects to the new address.
+//
+// Threads: ask() and retarget() from any thread; start/stop from the owner.
 #pragma once
 
 #include <atomic>
@@ -24,6 +28,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -48,21 +53,28 @@ class SpaceQuerier {
   // filled; `proceed` is left to the caller (the policy is not applied here).
   events::SpaceAnswer ask(const std::string& job_id, uint64_t bytes, std::chrono::milliseconds deadline);
 
+  // The next query goes to `c`'s address, with its reply timeout.
+  void retarget(const BridgeConnection& c);
+
  private:
   struct Request;
   void run();
   std::shared_ptr<Request> take();
   void serve(Request& r);
+  void apply_retarget();
 
-  const BridgeConfig& cfg_;
+  const BridgeConfig& cfg_;  // streamer_uuid and max_body; the rest may be retargeted
   Link link_;  // worker-only
+  std::chrono::milliseconds io_timeout_;  // worker-only
   int wake_fd_ = -1;
   std::thread worker_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
 
-  std::mutex mu_;  // guards requests_
+  std::mutex mu_;  // guards requests_, where_ and next_
   std::deque<std::shared_ptr<Request>> requests_;
+  std::string where_;  // "address:port" asked, for the askers' words
+  std::optional<BridgeConnection> next_;  // a retarget the worker has not applied yet
 };
 
 // Operator words for each outcome (also used by the bridge's log).

@@ -43,24 +43,20 @@ std::vector<std::string> keep_restart_only(const server::Config& r, server::Conf
   keep("login-brake-max", &C::login_brake_max, r, f, changed);
   keep("login-lockout-after", &C::login_lockout_after, r, f, changed);
   keep("login-lockout", &C::login_lockout, r, f, changed);
-  keep("cloudmanager.address", &C::cm_address, r, f, changed);
-  keep("cloudmanager.port", &C::cm_port, r, f, changed);
+  // The Cloud Manager's identity and journal: what lets delivery go on
+  // across a change of address (cloudmanager/bridge.h). Its connection
+  // settings reload (Server::reconfigure_cloudmanager).
   keep("cloudmanager.uuid", &C::cm_uuid, r, f, changed);
-  keep("cloudmanager.name", &C::cm_name, r, f, changed);
   keep("cloudmanager.journal", &C::cm_journal, r, f, changed);
   keep("cloudmanager.journal_max_bytes", &C::cm_journal_max_bytes, r, f, changed);
-  keep("cloudmanager.space_policy", &C::cm_space_policy, r, f, changed);
-  keep("cloudmanager.reconnect_min", &C::cm_reconnect_min, r, f, changed);
-  keep("cloudmanager.reconnect_max", &C::cm_reconnect_max, r, f, changed);
-  // The bridge's links take it at start (reports and space queries alike).
-  keep("cloudmanager.reply_timeout", &C::cm_reply_timeout, r, f, changed);
   // Where the values came from is not a key: the file named at start is the
   // one read again.
   f.config_file = r.config_file;
   return changed;
 }
 
-ReloadOutcome reload(server::ServerContext& ctx, int argc, const char* const argv[]) {
+ReloadOutcome reload(server::Server& server, int argc, const char* const argv[]) {
+  server::ServerContext& ctx = server.context();
   ReloadOutcome out;
   const auto running = ctx.settings();
   server::Config fresh;
@@ -75,7 +71,10 @@ ReloadOutcome reload(server::ServerContext& ctx, int argc, const char* const arg
     if (out.error.empty()) out.error = "the command line asks for no server (--help, --version or --check)";
   } else {
     out.restart_only = keep_restart_only(running->config, fresh);
-    if (auto next = server::load_settings(std::move(fresh), out.error)) {
+    auto next = server::load_settings(std::move(fresh), out.error);
+    // The last step that may refuse: after it, the bridge has its new settings.
+    if (next) out.error = server.reconfigure_cloudmanager(next->config);
+    if (next && out.error.empty()) {
       log::Level level{};
       log::parse_level(next->config.log_level, level);  // validated by parse_config
       log::set_level(level);
@@ -84,10 +83,11 @@ ReloadOutcome reload(server::ServerContext& ctx, int argc, const char* const arg
       std::string auth;
       for (auto [on, name] : {std::pair{c.allow_auth_md5, "md5"}, {c.allow_auth_text, "text"}, {c.allow_auth_none, "none"}})
         if (on) auth += (auth.empty() ? "" : ",") + std::string(name);
-      log::info("configuration reloaded{}: {} user(s), auth {}, {} export(s), log level {}; "
+      log::info("configuration reloaded{}: {} user(s), auth {}, {} export(s), log level {}, Cloud Manager {}; "
                 "sessions and jobs continue",
                 c.config_file.empty() ? "" : " from " + c.config_file, next->users.size(), auth,
-                next->exports.list().size(), c.log_level);
+                next->exports.list().size(), c.log_level,
+                c.cm_address.empty() ? std::string("off") : fmt::format("{}:{}", c.cm_address, c.cm_port));
       ctx.publish(std::move(next));
       out.applied = true;
     }

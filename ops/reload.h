@@ -9,11 +9,18 @@
 // logged in when its user is removed; a running job keeps the export it
 // opened.
 //
+// The Cloud Manager connection (address, port, name, space_policy,
+// reply_timeout, reconnect_min, reconnect_max; an empty address turns the
+// bridge off, a new one on) changes between two exchanges with it: the
+// report in flight is finished, the old connection closed, and the journal
+// goes on to the new address (Server::reconfigure_cloudmanager,
+// cloudmanager/bridge.h).
+//
 // Changes only on restart, and the log names each such key that differs:
 // listen, the devices (library*, discover-devices), state-dir, log-file
 // (reopened, not moved, so logrotate works), max-tape-record, max-sessions,
-// metrics-listen, the front door's limits and the Cloud Manager connection (address, port,
-// uuid, name, journal, journal_max_bytes, space_policy, reconnect_*).
+// metrics-listen, the front door's limits and the Cloud Manager's identity
+// and journal (uuid, journal, journal_max_bytes).
 //
 // A configuration that does not parse, a password file that cannot be
 // read or an export that cannot be opened refuses the whole reload: the old
@@ -28,6 +35,7 @@
 
 #include "server/context/config.h"
 #include "server/context/context.h"
+#include "server/root/server.h"
 
 namespace ndmp::ops {
 
@@ -42,7 +50,8 @@ struct ReloadOutcome {
 std::vector<std::string> keep_restart_only(const server::Config& running, server::Config& fresh);
 
 // Parses argv (as at start: the same --config and options), builds the new
-// snapshot and publishes it; sets the log level. Logs the outcome.
-ReloadOutcome reload(server::ServerContext& ctx, int argc, const char* const argv[]);
+// snapshot, moves the Cloud Manager bridge, and publishes the snapshot; sets
+// the log level. Logs the outcome.
+ReloadOutcome reload(server::Server& server, int argc, const char* const argv[]);
 
 }  // namespace ndmp::ops

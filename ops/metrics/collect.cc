@@ -49,6 +49,34 @@ void process_figures(Exposition& x) {
   x.sample(static_cast<double>(fds));
 }
 
+// Every listed device, opened or not, so each series exists from the start;
+// plus any device that was opened and is no longer listed (sysfs changed).
+void device_figures(Exposition& x, const server::ServerContext& ctx) {
+  auto figures = ctx.device_stats.snapshot();
+  if (ctx.inventory)
+    for (const auto& d : ctx.inventory->devices())
+      if (!figures.count(d.name)) figures[d.name].kind = d.kind;
+  x.family("ndmpd_tape_records_total", "counter", "Tape records written or read, by drive.");
+  for (const auto& [name, f] : figures) {
+    if (f.kind != dev::DeviceKind::tape) continue;
+    x.sample({{"device", name}, {"direction", "written"}}, static_cast<double>(f.records_written));
+    x.sample({{"device", name}, {"direction", "read"}}, static_cast<double>(f.records_read));
+  }
+  x.family("ndmpd_tape_bytes_total", "counter", "Bytes in the tape records written or read, by drive.");
+  for (const auto& [name, f] : figures) {
+    if (f.kind != dev::DeviceKind::tape) continue;
+    x.sample({{"device", name}, {"direction", "written"}}, static_cast<double>(f.bytes_written));
+    x.sample({{"device", name}, {"direction", "read"}}, static_cast<double>(f.bytes_read));
+  }
+  x.family("ndmpd_device_errors_total", "counter", "Device commands that failed, by device and kind (kinds seen so far).");
+  for (const auto& [name, f] : figures)
+    for (const auto& [kind, n] : f.errors) x.sample({{"device", name}, {"kind", dev::to_string(kind)}}, static_cast<double>(n));
+  x.family("ndmpd_device_state", "gauge", "1 for the state each device is in: closed, open, loaded (a tape drive with a cartridge ready) or fault.");
+  for (const auto& [name, f] : figures)
+    for (auto c : dev::kAllConditions)
+      x.sample({{"device", name}, {"state", dev::to_string(c)}}, f.condition == c ? 1 : 0);
+}
+
 }  // namespace
 
 std::string render(const Sources& s) {
@@ -86,6 +114,8 @@ std::string render(const Sources& s) {
   for (const char* k : kinds) x.sample({{"type", k}}, of(t.files, k));
   x.family("ndmpd_job_throughput_bytes_per_second", "gauge", "Throughput of each running job at its last progress report.");
   for (const auto& [id, r] : t.running) x.sample({{"job_id", id}, {"type", r.kind}}, static_cast<double>(r.rate));
+
+  device_figures(x, *s.ctx);
 
   if (s.bridge) {
     const auto b = s.bridge->stats();

@@ -13,6 +13,7 @@
 #include "server/context/exports.h"
 #include "server/context/front_door.h"
 #include "server/context/settings.h"
+#include "devices/device_stats.h"
 #include "devices/emulated/library.h"
 #include "devices/inventory.h"
 #include "events/job_events.h"
@@ -51,6 +52,9 @@ struct ServerContext {
   // enabled) those discovered in sysfs. Opening is exclusive across sessions.
   std::shared_ptr<dev::emu::Library> library;
   std::unique_ptr<dev::Inventory> inventory;
+  // What each device did and is doing, for metrics (devices/device_stats.h):
+  // every device a session opens is counted through it (Session::open_device).
+  dev::DeviceStats device_stats;
   JobEventSink* jobs = nullptr;        // optional observer (Cloud Manager bridge)
   // Test seam (tests/faults): when set, every transport a session opens
   // (open_device) is passed through it, so a test can put a fault-injecting

@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
       if (sig == SIGHUP) {
         ndmp::log::info("signal SIGHUP received; reloading the configuration");
         notify.send("RELOADING=1");
-        const auto outcome = ndmp::ops::reload(server.context(), argc, argv);
+        const auto outcome = ndmp::ops::reload(server, argc, argv);
         notify.send(outcome.applied ? "READY=1" : "READY=1\nSTATUS=reload refused: " + outcome.error);
         if (outcome.applied) status.poke();
         continue;

@@ -188,6 +188,7 @@ std::string Server::start() {
     auto bridge = std::make_unique<cm::Bridge>(bridge_config(cfg, ctx_->host));
     if (cm::Status st = bridge->start(); !st.ok()) return st.text();
     bridge_ = std::move(bridge);
+    live_bridge_ = bridge_.get();
   }
   events::JobEventSink* observers = bridge_.get();
   if (observer_) observers = (tee_ = std::make_unique<events::TeeSink>(*observer_, bridge_.get())).get();
@@ -224,6 +225,24 @@ std::string Server::start() {
     ports_.push_back(port);
     log::info("listening on {}:{}", a.host.empty() ? "*" : a.host, port);
   }
+  return {};
+}
+
+std::string Server::reconfigure_cloudmanager(const Config& c) {
+  const cm::BridgeConfig next = bridge_config(c, ctx_->host);
+  if (bridge_) {
+    cm::Status st = bridge_->reconfigure(cm::connection_of(next));
+    return st.ok() ? std::string() : st.text();
+  }
+  if (c.cm_address.empty()) return {};
+  // ndmpd's main() always observes jobs, so the tee exists; a Server built
+  // without an observer has no place to plug a bridge in after start.
+  if (!tee_) return "cloudmanager.address: this server started without a Cloud Manager or a job observer; restart it";
+  auto bridge = std::make_unique<cm::Bridge>(next);
+  if (cm::Status st = bridge->start(); !st.ok()) return st.text();
+  tee_->attach_second(*bridge);
+  bridge_ = std::move(bridge);
+  live_bridge_ = bridge_.get();
   return {};
 }
 

@@ -51,8 +51,16 @@ class Server {
   // Ports actually bound (after start(); useful when configured with port 0).
   std::vector<uint16_t> bound_ports() const { return ports_; }
   ServerContext& context() { return *ctx_; }
-  // The bridge, when cloudmanager.address is set (after start()); else null.
-  cm::Bridge* bridge() { return bridge_.get(); }
+  // The bridge, when cloudmanager.address was set at start or by a reload
+  // since; else null. Any thread.
+  cm::Bridge* bridge() { return live_bridge_.load(); }
+  // Reload (ops/reload.h): the Cloud Manager connection settings of `c`
+  // (address, port, name, space_policy, reply_timeout, reconnect_*) take
+  // effect: the running bridge moves (cm::Bridge::reconfigure), or one is
+  // started when ndmpd started without a Cloud Manager. The identity and the
+  // journal stay as started. Returns an operator-readable error, and then
+  // nothing changed. From one thread at a time (ndmpd's signal thread).
+  std::string reconfigure_cloudmanager(const Config& c);
   // Job events on their way to the bridge and the observer (null without either).
   JobEventQueue* job_events() { return job_events_.get(); }
   // Before start(): one more observer of every job event (ops/job_observer.h:
@@ -70,6 +78,7 @@ class Server {
   const DispatchIndex dispatch_;
   // Declared after ctx_, so destroyed before it; ctx_->jobs points here.
   std::unique_ptr<cm::Bridge> bridge_;
+  std::atomic<cm::Bridge*> live_bridge_{nullptr};  // bridge_.get(), for readers on other threads
   events::JobEventSink* observer_ = nullptr;
   std::unique_ptr<events::TeeSink> tee_;       // observer_ and bridge_, when there is an observer
   std::unique_ptr<JobEventQueue> job_events_;  // between the sessions and bridge_ (or tee_)

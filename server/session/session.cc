@@ -369,8 +369,12 @@ void Session::release_everything() {
 
 dev::StatusOr<std::unique_ptr<dev::Transport>> Session::open_device(const std::string& name) {
   auto t = ctx_.inventory->open(name, device_holder());
-  if (t.ok() && ctx_.wrap_transport) return ctx_.wrap_transport(name, std::move(t.value()));
-  return t;
+  if (!t.ok()) return t;
+  std::unique_ptr<dev::Transport> opened = std::move(t.value());
+  if (ctx_.wrap_transport) opened = ctx_.wrap_transport(name, std::move(opened));
+  // Outermost, so what a test's fault decorator injects is counted as the drive's own.
+  auto info = ctx_.inventory->find(name);
+  return ctx_.device_stats.watch(name, info.ok() ? info->kind : dev::DeviceKind::tape, std::move(opened));
 }
 
 }  // namespace ndmp::server

@@ -11,108 +11,22 @@
 //  - the job's start and end lines carry their fields.
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-
-#include "ops/job_observer.h"
-#include "ops/metrics/collect.h"
-#include "ops/metrics/listener.h"
-#include "ops/reload.h"
-#include "tests/faults/fault_rig.h"
-#include "tests/ops/exposition_check.h"
+#include "devices/scsi_cdb.h"
+#include "devices/sense.h"
+#include "tests/ops/service_rig.h"
 
 namespace ndmp {
 namespace {
 
 using faults::fs::path;
+using test::scrape;
+using test::Service;
+using test::write_file;
 
-struct Http {
-  int status = 0;
-  std::string head, body;
-};
-
-int connect_loopback(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  return fd;
-}
-
-Http http(uint16_t port, const std::string& request) {
-  Http h;
-  int fd = connect_loopback(port);
-  EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
-  std::string all;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) all.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  const auto split = all.find("\r\n\r\n");
-  if (split == std::string::npos) return h;
-  h.head = all.substr(0, split);
-  h.body = all.substr(split + 4);
-  if (h.head.rfind("HTTP/1.1 ", 0) == 0) h.status = std::stoi(h.head.substr(9, 3));
-  return h;
-}
-
-test::ParsedMetrics scrape(uint16_t port) {
-  const Http h = http(port, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
-  EXPECT_EQ(h.status, 200) << h.head;
-  EXPECT_NE(h.head.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << h.head;
-  auto m = test::parse_exposition(h.body);
-  EXPECT_TRUE(m.problems.empty()) << ::testing::PrintToString(m.problems) << "\n" << h.body;
-  return m;
-}
-
-void write_file(const path& p, const std::string& text, mode_t mode = 0600) {
-  std::ofstream(p) << text;
-  ::chmod(p.c_str(), mode);
-}
-
-// An ndmpd with a configuration file, a job observer and a metrics listener,
-// wired as ndmpd's main() wires them.
-struct Service {
-  ops::JobObserver observer;
-  faults::Rig rig{{1, 4, 64},
-                  [](server::Config& c) {
-                    c.cm_progress_interval = std::chrono::milliseconds(0);  // every chunk: the counters move
-                  },
-                  [this](server::Server& s) { s.observe_jobs(observer); }};
-  ops::metrics::Listener metrics{[this] {
-    return ops::metrics::render({&rig.server().server().context(), &observer, nullptr});
-  }};
-  path dir = rig.server().dir();
-  path conf = dir / "ndmpd.conf";
-
-  Service() {
-    EXPECT_EQ(metrics.start({"127.0.0.1", 0}), "");
-    write_conf("");
-  }
-  void write_conf(const std::string& extra) {
-    write_file(conf, "password-file = " + (dir / "passwd").string() + "\nexport = " + (dir / "export").string() +
-                         "\nauth = md5,text\ncloudmanager.progress_interval = 0\n" + extra,
-               0644);
-  }
-  ops::ReloadOutcome reload() {
-    const std::string c = conf.string();
-    const char* argv[] = {"ndmpd", "--config", c.c_str()};
-    return ops::reload(rig.server().server().context(), 3, argv);
-  }
-  void drain() { rig.server().server().job_events()->drain(); }
-  std::string login_error(const std::string& user, const std::string& password) {
-    client::Client c;
-    std::string err = c.connect("127.0.0.1", rig.server().port());
-    if (err.empty()) err = c.open(4);
-    if (err.empty()) err = c.auth_md5(user, password);
-    return err;
-  }
-};
+constexpr const char* kWritten = R"(ndmpd_tape_records_total{device="emu-drive0",direction="written"})";
+constexpr const char* kRead = R"(ndmpd_tape_records_total{device="emu-drive0",direction="read"})";
 
 TEST(ReloadDuringBackup, JobCompletesNewUserLogsInRemovedOneCannotCountersMove) {
   Service svc;
@@ -138,6 +52,19 @@ TEST(ReloadDuringBackup, JobCompletesNewUserLogsInRemovedOneCannotCountersMove) 
   EXPECT_EQ(during.value("ndmpd_sessions{state=\"logged_in\"}"), 1);
   EXPECT_GE(during.value("ndmpd_logins_total{outcome=\"success\"}"), 1);
   EXPECT_GT(during.value("process_resident_memory_bytes"), 0);
+  size_t rates = 0;
+  for (const auto& [series, value] : during.series)
+    rates += series.rfind("ndmpd_job_throughput_bytes_per_second{job_id=", 0) == 0 && value >= 0;
+  EXPECT_EQ(rates, 1u) << "one running job, one throughput series";
+  // The drive as the mover left it at the gate: 80 records on tape, the
+  // cartridge in; the changer that loaded it closed again.
+  EXPECT_EQ(during.value(kWritten), 80) << "records the drive took before the gate";
+  EXPECT_EQ(during.value(R"(ndmpd_tape_bytes_total{device="emu-drive0",direction="written"})"), 80.0 * faults::kRecord);
+  EXPECT_EQ(during.value(R"(ndmpd_device_state{device="emu-drive0",state="loaded"})"), 1);
+  EXPECT_EQ(during.value(R"(ndmpd_device_state{device="emu-drive0",state="closed"})"), 0);
+  EXPECT_EQ(during.value(R"(ndmpd_device_state{device="emu-changer",state="closed"})"), 1);
+  EXPECT_EQ(during.types.at("ndmpd_tape_records_total"), "counter");
+  EXPECT_EQ(during.types.at("ndmpd_device_state"), "gauge");
 
   // The user list changes under the running job: ndmp goes, operator2 comes.
   write_file(svc.dir / "passwd", "operator2:Other-Pass-2\n");
@@ -160,6 +87,8 @@ TEST(ReloadDuringBackup, JobCompletesNewUserLogsInRemovedOneCannotCountersMove) 
   EXPECT_GT(after.value("ndmpd_job_bytes_total{type=\"backup\"}"), during.value("ndmpd_job_bytes_total{type=\"backup\"}"));
   EXPECT_GE(after.value("ndmpd_job_files_total{type=\"backup\"}"), 48);
   EXPECT_GE(after.value("ndmpd_logins_total{outcome=\"failure\"}"), 1);
+  EXPECT_GT(after.value(kWritten), during.value(kWritten)) << "the records after the gate count";
+  EXPECT_EQ(after.value(R"(ndmpd_device_state{device="emu-drive0",state="closed"})"), 1) << "TAPE_CLOSE";
 
   // The job's lines carry their fields (outside systemd: key=value in the text).
   const std::string text = log.text();
@@ -170,6 +99,62 @@ TEST(ReloadDuringBackup, JobCompletesNewUserLogsInRemovedOneCannotCountersMove) 
   EXPECT_NE(text.find("configuration reloaded"), std::string::npos) << text;
   EXPECT_NE(text.find("listen changed in the file; it takes effect at the next restart"), std::string::npos)
       << "the file's listen differs from the running one: " << text;
+}
+
+// What a monitoring system sees of a drive that fails: the error by kind,
+// the drive at fault until it works again, the records that made it, and
+// every listed device from the first scrape on.
+TEST(Metrics, DeviceErrorsStatesAndRecordsFollowTheDrive) {
+  Service svc;
+  const auto before = scrape(svc.metrics.port());
+  EXPECT_EQ(before.value(R"(ndmpd_device_state{device="emu-drive0",state="closed"})"), 1) << "listed before any open";
+  EXPECT_EQ(before.value(R"(ndmpd_device_state{device="emu-changer",state="closed"})"), 1);
+  EXPECT_EQ(before.value(kWritten), 0);
+  EXPECT_EQ(before.value(R"(ndmpd_tape_records_total{device="emu-changer",direction="written"})"), -1)
+      << "a changer has no tape records";
+
+  const path src = svc.rig.export_dir() / "src";
+  faults::make_tree(src, 12, 40'000);
+  auto c = svc.rig.login();
+  ASSERT_TRUE(c);
+  faults::load_tape(*c, 1);
+  // The 6th WRITE fails with MEDIUM ERROR 3/0c-00: 5 records made it; v4 halts the mover.
+  svc.rig.drive().add(dev::Fault::on_nth(dev::op::write6, 6).answer(dev::sense_key::medium_error, 0x0c, 0x00));
+  ASSERT_EQ(faults::start_local_backup(*c, src), msg::Error::no_err);
+  const auto end = faults::drive_job(*c);
+  ASSERT_TRUE(end.halted);
+  ASSERT_TRUE(end.mover);
+  EXPECT_EQ(*end.mover, msg::MoverHaltReason::media_error);
+
+  const auto failed = scrape(svc.metrics.port());
+  EXPECT_EQ(failed.value(R"(ndmpd_device_errors_total{device="emu-drive0",kind="medium_error"})"), 1);
+  EXPECT_EQ(failed.value(R"(ndmpd_device_state{device="emu-drive0",state="fault"})"), 1)
+      << "still open, and nothing has worked on the medium since";
+  EXPECT_EQ(failed.value(R"(ndmpd_device_state{device="emu-drive0",state="loaded"})"), 0);
+  EXPECT_EQ(failed.value(kWritten), 5);
+  EXPECT_EQ(failed.types.at("ndmpd_device_errors_total"), "counter");
+
+  // A rewind works on the medium: the fault is over.
+  msg::TapeMtioRequest rew;
+  rew.op = msg::MtioOp::rew;
+  rew.count = 1;
+  EXPECT_EQ(c->call(msg::code::TAPE_MTIO, rew).error(), msg::Error::no_err);
+  const auto rewound = scrape(svc.metrics.port());
+  EXPECT_EQ(rewound.value(R"(ndmpd_device_state{device="emu-drive0",state="loaded"})"), 1);
+  EXPECT_EQ(rewound.value(R"(ndmpd_device_state{device="emu-drive0",state="fault"})"), 0);
+
+  faults::finish_job(*c);
+  EXPECT_EQ(scrape(svc.metrics.port()).value(R"(ndmpd_device_state{device="emu-drive0",state="closed"})"), 1)
+      << "after TAPE_CLOSE";
+
+  // Reading the tape back counts the records read, up to the file mark.
+  const auto tape = faults::read_tape(svc.rig.server());
+  EXPECT_EQ(tape.records, 5u);
+  const auto read = scrape(svc.metrics.port());
+  EXPECT_EQ(read.value(kRead), 5);
+  EXPECT_EQ(read.value(kWritten), 5) << "reading wrote nothing";
+  EXPECT_EQ(read.value(R"(ndmpd_device_errors_total{device="emu-drive0",kind="medium_error"})"), 1)
+      << "counters only grow; nothing failed since";
 }
 
 TEST(Reload, AConfigurationThatDoesNotParseOrCannotBeUsedIsRefusedAndTheOldStays) {
@@ -194,7 +179,7 @@ TEST(Reload, AConfigurationThatDoesNotParseOrCannotBeUsedIsRefusedAndTheOldStays
 
 TEST(Metrics, AScraperThatSendsNothingHoldsNeitherSessionsNorTheNextScrape) {
   Service svc;
-  const int idle = connect_loopback(svc.metrics.port());  // never sends its request
+  const int idle = test::connect_loopback(svc.metrics.port());  // never sends its request
   auto c = svc.rig.login();
   EXPECT_TRUE(c) << "DMA sessions do not wait for the metrics listener";
   // The next scrape is answered once the listener's deadline drops the idle one.
@@ -205,10 +190,10 @@ TEST(Metrics, AScraperThatSendsNothingHoldsNeitherSessionsNorTheNextScrape) {
 
 TEST(Metrics, OnlyGetOfMetricsWithinTheSizeLimitIsAnswered) {
   Service svc;
-  EXPECT_EQ(http(svc.metrics.port(), "GET / HTTP/1.1\r\n\r\n").status, 404);
-  EXPECT_EQ(http(svc.metrics.port(), "POST /metrics HTTP/1.1\r\n\r\n").status, 405);
-  EXPECT_EQ(http(svc.metrics.port(), "garbage\r\n\r\n").status, 400);
-  EXPECT_EQ(http(svc.metrics.port(), "GET /metrics HTTP/1.1\r\nX: " + std::string(10000, 'a') + "\r\n\r\n").status, 431);
+  EXPECT_EQ(test::http(svc.metrics.port(), "GET / HTTP/1.1\r\n\r\n").status, 404);
+  EXPECT_EQ(test::http(svc.metrics.port(), "POST /metrics HTTP/1.1\r\n\r\n").status, 405);
+  EXPECT_EQ(test::http(svc.metrics.port(), "garbage\r\n\r\n").status, 400);
+  EXPECT_EQ(test::http(svc.metrics.port(), "GET /metrics HTTP/1.1\r\nX: " + std::string(10000, 'a') + "\r\n\r\n").status, 431);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The pieces of ops/ on their own: the metrics text against the format's
-// rules, which keys a reload keeps for a restart, the systemd notification
-// datagram and the journal's two paths (stderr with "<N>", native fields).
+// rules, the device figures behind it (devices/device_stats.h) over a
+// scripted transport, which keys a reload keeps for a restart, the systemd
+// notification datagram and the journal's two paths (stderr with "<N>",
+// native fields).
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
@@ -14,6 +16,8 @@
 #include <sstream>
 
 #include "common/log.h"
+#include "devices/device_stats.h"
+#include "devices/scsi_cdb.h"
 #include "ops/metrics/exposition.h"
 #include "ops/reload.h"
 #include "ops/sd_notify.h"
@@ -65,6 +69,90 @@ TEST(MetricsExposition, TheCheckerCatchesWhatAScraperRefuses) {
   EXPECT_FALSE(test::parse_exposition("a 1\n# TYPE a counter\n").problems.empty()) << "TYPE after samples";
 }
 
+// A device that answers from a script, in order.
+class Scripted final : public dev::Transport {
+ public:
+  std::vector<dev::CdbResult> answers;
+  dev::CdbResult execute(const dev::CdbCommand&) override { return answers.at(next_++); }
+  std::string describe() const override { return "scripted device"; }
+
+ private:
+  size_t next_ = 0;
+};
+
+dev::CdbResult good() { return {}; }
+// CHECK CONDITION with fixed-format sense (SPC-4 4.5.3).
+dev::CdbResult check(uint8_t key, uint8_t asc, uint8_t ascq, uint8_t ssc_bits = 0, int32_t info = 0) {
+  dev::CdbResult r;
+  r.scsi_status = dev::scsi_status::check_condition;
+  std::array<uint8_t, 18> s{};
+  s[0] = info != 0 ? 0xF0 : 0x70;
+  s[2] = static_cast<uint8_t>(ssc_bits | key);  // 0x80 FILEMARK, 0x40 EOM, 0x20 ILI
+  for (int i = 0; i < 4; ++i) s[3 + i] = static_cast<uint8_t>(static_cast<uint32_t>(info) >> (24 - 8 * i));
+  s[7] = 10;
+  s[12] = asc;
+  s[13] = ascq;
+  r.set_sense(s);
+  return r;
+}
+
+TEST(DeviceStats, RecordsErrorsAndTheStateFollowWhatTheDriveAnswers) {
+  namespace sk = dev::sense_key;
+  dev::DeviceStats stats;
+  auto owned = std::make_unique<Scripted>();
+  Scripted& drive = *owned;
+  drive.answers = {good(),                                   // WRITE 4096
+                   check(sk::medium_error, 0x0c, 0x00),      // WRITE fails
+                   good(),                                   // LOG SENSE (TapeAlert)
+                   good(),                                   // TEST UNIT READY
+                   good(),                                   // REWIND
+                   check(sk::no_sense, 0, 0, 0x20, 7192),    // READ of a 1000-byte record into 8192
+                   check(sk::no_sense, 0, 1, 0x80),          // READ at a file mark
+                   check(sk::not_ready, 0x3a, 0x00)};        // TEST UNIT READY: no cartridge
+  auto t = stats.watch("drive0", dev::DeviceKind::tape, std::move(owned));
+  auto figures = [&] { return stats.snapshot().at("drive0"); };
+  EXPECT_EQ(figures().condition, dev::DeviceCondition::open) << "open, nothing known yet";
+
+  std::vector<uint8_t> record(4096), buffer(8192);
+  const uint8_t write6[6] = {dev::op::write6}, read6[6] = {dev::op::read6}, tur[6] = {dev::op::test_unit_ready},
+                log_sense[10] = {dev::op::log_sense}, rewind[6] = {dev::op::rewind};
+  t->execute(dev::CdbCommand::out(write6, record));
+  EXPECT_EQ(figures().records_written, 1u);
+  EXPECT_EQ(figures().bytes_written, 4096u);
+  EXPECT_EQ(figures().condition, dev::DeviceCondition::loaded);
+
+  t->execute(dev::CdbCommand::out(write6, record));
+  EXPECT_EQ(figures().records_written, 1u) << "the failed write is no record";
+  EXPECT_EQ(figures().errors.at(dev::Category::medium_error), 1u);
+  EXPECT_EQ(figures().condition, dev::DeviceCondition::fault);
+  t->execute(dev::CdbCommand::in(log_sense, buffer));
+  t->execute(dev::CdbCommand::none(tur));
+  EXPECT_EQ(figures().condition, dev::DeviceCondition::fault) << "questions after a failure do not end the fault";
+  t->execute(dev::CdbCommand::none(rewind));
+  EXPECT_EQ(figures().condition, dev::DeviceCondition::loaded) << "work on the medium does";
+
+  t->execute(dev::CdbCommand::in(read6, buffer));
+  EXPECT_EQ(figures().records_read, 1u);
+  EXPECT_EQ(figures().bytes_read, 1000u) << "the record's length, from the sense INFORMATION (ILI)";
+  t->execute(dev::CdbCommand::in(read6, buffer));
+  EXPECT_EQ(figures().records_read, 1u) << "a file mark is no record";
+  EXPECT_EQ(figures().errors.size(), 1u) << "nor an error";
+
+  t->execute(dev::CdbCommand::none(tur));
+  EXPECT_EQ(figures().condition, dev::DeviceCondition::open) << "no cartridge";
+  EXPECT_EQ(figures().errors.at(dev::Category::no_medium), 1u);
+
+  t.reset();
+  EXPECT_EQ(figures().condition, dev::DeviceCondition::closed);
+  EXPECT_EQ(figures().records_written, 1u) << "counters outlive the open";
+
+  auto changer = std::make_unique<Scripted>();
+  changer->answers = {good()};
+  auto c = stats.watch("changer", dev::DeviceKind::changer, std::move(changer));
+  c->execute(dev::CdbCommand::none(tur));
+  EXPECT_EQ(stats.snapshot().at("changer").condition, dev::DeviceCondition::open) << "a changer is never 'loaded'";
+}
+
 TEST(Reload, RestartOnlyKeysKeepTheirRunningValuesAndAreNamed) {
   server::Config running, fresh;
   running.listen = {{"*", 10000}};
@@ -81,6 +169,28 @@ TEST(Reload, RestartOnlyKeysKeepTheirRunningValuesAndAreNamed) {
   EXPECT_EQ(fresh.exports, std::vector<std::string>{"/srv/new"});
   EXPECT_TRUE(fresh.allow_auth_text);
   EXPECT_EQ(fresh.log_level, "debug");
+}
+
+TEST(Reload, TheCloudManagerConnectionReloadsItsIdentityAndJournalWaitForARestart) {
+  server::Config running, fresh;
+  running.cm_address = "cm-a.example";
+  running.cm_port = 9000;
+  running.cm_uuid = "uuid-at-start";
+  running.cm_journal = "/var/lib/ndmpd/a.journal";
+  fresh.cm_address = "cm-b.example";
+  fresh.cm_port = 9001;
+  fresh.cm_uuid = "uuid-in-file";
+  fresh.cm_journal = "/var/lib/ndmpd/b.journal";
+  fresh.cm_reply_timeout = std::chrono::milliseconds(3000);
+  fresh.cm_space_policy = "skip";
+  const auto changed = ops::keep_restart_only(running, fresh);
+  EXPECT_EQ(changed, (std::vector<std::string>{"cloudmanager.uuid", "cloudmanager.journal"}));
+  EXPECT_EQ(fresh.cm_uuid, "uuid-at-start");
+  EXPECT_EQ(fresh.cm_journal, "/var/lib/ndmpd/a.journal");
+  EXPECT_EQ(fresh.cm_address, "cm-b.example") << "the connection is the file's";
+  EXPECT_EQ(fresh.cm_port, 9001);
+  EXPECT_EQ(fresh.cm_reply_timeout, std::chrono::milliseconds(3000));
+  EXPECT_EQ(fresh.cm_space_policy, "skip");
 }
 
 // A datagram socket bound to an abstract name, as systemd's notify socket or

@@ -6,7 +6,8 @@
   3. both packages unpack into a scratch root; the conffile and the shipped
      configuration's safe defaults are checked;
   4. systemd-analyze verify and security run offline on the installed unit
-     (no systemd runs here); their output is printed;
+     (systemd_test.sh runs the unit under a real systemd); their output is
+     printed;
   5. the installed ndmpd starts from the scratch root with the shipped
      configuration (plus, on the command line, a test export, an emulated
      library, a loopback port and scratch paths), announces READY=1 on a

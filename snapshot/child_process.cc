@@ -76,8 +76,11 @@ ChildResult run_child(const std::vector<std::string>& argv, std::chrono::millise
   sigset_t none;
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
+  // ndmpd ignores SIGPIPE; a script's pipelines must not inherit that.
   sigset_t all_default;
   sigfillset(&all_default);
+  sigdelset(&all_default, SIGKILL);
+  sigdelset(&all_default, SIGSTOP);
   posix_spawnattr_setsigdefault(&attr, &all_default);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
@@ -88,11 +91,16 @@ ChildResult run_child(const std::vector<std::string>& argv, std::chrono::millise
   char lc_env[] = "LC_ALL=C";
   char* envp[] = {path_env, lc_env, nullptr};
   pid_t pid = -1;
-  // posix_spawnp looks the program up in the caller's PATH: tools are named
-  // by absolute path or found in the fixed PATH above by execvpe semantics.
-  int rc = argv[0].find('/') == std::string::npos
-               ? ::posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp)
-               : ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), envp);
+  // A bare tool name is looked up in the fixed PATH, not in ndmpd's own
+  // environment (posix_spawnp would use that).
+  std::string program = argv[0];
+  if (program.find('/') == std::string::npos)
+    for (const char* dir : {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"})
+      if (::access((dir + argv[0]).c_str(), X_OK) == 0) {
+        program = dir + argv[0];
+        break;
+      }
+  int rc = ::posix_spawn(&pid, program.c_str(), &fa, &attr, args.data(), envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   out.close_w();

@@ -44,7 +44,9 @@ struct Settings {
   std::string lvm_size = "10%ORIGIN";  // lvcreate -l (extents, %) or -L (size with a unit)
   bool operator==(const Settings&) const = default;
 
-  const Policy& policy_for(const std::string& export_path) const {
+  // `export_path` as configured; trailing slashes do not matter.
+  const Policy& policy_for(std::string export_path) const {
+    while (export_path.size() > 1 && export_path.back() == '/') export_path.pop_back();
     auto it = by_export.find(export_path);
     return it == by_export.end() ? defaults : it->second;
   }

@@ -18,23 +18,20 @@ namespace {
 
 std::atomic<unsigned> g_counter{0};
 
-std::string utc(backup::Timestamp t) {
+std::string format_utc(backup::Timestamp t, const char* format) {
   std::time_t s = t.sec;
   std::tm tm{};
   gmtime_r(&s, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
 
+std::string utc(backup::Timestamp t) { return format_utc(t, "%Y-%m-%d %H:%M:%S UTC"); }
+
 // Unique across restarts and concurrent jobs: time, process, counter.
 std::string new_id(backup::Timestamp t) {
-  std::time_t s = t.sec;
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
-  return fmt::format("{}-{}-{}", buf, ::getpid(), ++g_counter);
+  return fmt::format("{}-{}-{}", format_utc(t, "%Y%m%dT%H%M%S"), ::getpid(), ++g_counter);
 }
 
 backup::Status remove_made(const Record& r, const Settings& s) {

@@ -61,14 +61,22 @@ TEST_F(SnapshotJob, ChangingTreeRestoresToTheSnapshotMomentAndTheSnapshotIsRemov
   EXPECT_NE(said.find(when), std::string::npos) << said << " vs dumpdates " << date;
 }
 
+// A backup held at its first tape write, snapshot made: the job is
+// provably in the middle.
+std::unique_ptr<client::Client> held_backup(Rig& rig, const fs::path& src) {
+  auto c = rig.login(4);
+  if (!c) return c;
+  load_tape(*c, 1);
+  rig.drive().hold_writes_after(1);
+  EXPECT_EQ(start_local_backup(*c, src), Error::no_err);
+  EXPECT_TRUE(rig.drive().wait_held());
+  return c;
+}
+
 TEST_F(SnapshotJob, RemovedAfterDataAbort) {
   start_rig(copy_script());
-  auto c = rig_->login(4);
+  auto c = held_backup(*rig_, src_);
   ASSERT_TRUE(c);
-  load_tape(*c, 1);
-  rig_->drive().hold_writes_after(1);
-  ASSERT_EQ(start_local_backup(*c, src_), Error::no_err);
-  ASSERT_TRUE(rig_->drive().wait_held());
   EXPECT_FALSE(snapshot_leftovers().empty()) << "the snapshot exists while the job runs";
   EXPECT_EQ(c->call(code::DATA_ABORT).error(), Error::no_err);
   rig_->drive().release();
@@ -78,13 +86,9 @@ TEST_F(SnapshotJob, RemovedAfterDataAbort) {
 
 TEST_F(SnapshotJob, RemovedAfterTheDmaDisconnects) {
   start_rig(copy_script());
-  auto c = rig_->login(4);
+  auto c = held_backup(*rig_, src_);
   ASSERT_TRUE(c);
-  load_tape(*c, 1);
-  rig_->drive().hold_writes_after(1);
-  ASSERT_EQ(start_local_backup(*c, src_), Error::no_err);
-  ASSERT_TRUE(rig_->drive().wait_held());
-  EXPECT_FALSE(snapshot_leftovers().empty());
+  EXPECT_FALSE(snapshot_leftovers().empty()) << "the snapshot exists while the job runs";
   c.reset();  // the DMA vanishes
   rig_->drive().release();
   ASSERT_TRUE(watch_.wait_halted(1)) << "the job ended";
@@ -95,9 +99,7 @@ TEST_F(SnapshotJob, FailingScriptHaltsTheJobWithItsReason) {
   start_rig(failing_script());
   auto c = rig_->login(4);
   ASSERT_TRUE(c);
-  load_tape(*c, 1);
-  ASSERT_EQ(start_local_backup(*c, src_), Error::no_err);
-  auto end = drive_job(*c);
+  auto end = backup_once(*c);
   EXPECT_EQ(end.data, msg::DataHaltReason::internal_error);
   EXPECT_TRUE(any_contains(end.log_messages, "snapshot pool vg0/snaps is full")) << "the script's reason reaches the DMA";
   finish_job(*c);
@@ -109,9 +111,7 @@ TEST_F(SnapshotJob, FailingScriptFallsBackToTheLiveTreeWhenTheExportSaysSo) {
   start_rig(failing_script(), "live");
   auto c = rig_->login(3);
   ASSERT_TRUE(c);
-  load_tape(*c, 1);
-  ASSERT_EQ(start_local_backup(*c, src_), Error::no_err);
-  auto end = drive_job(*c);
+  auto end = backup_once(*c);
   ASSERT_EQ(end.data, msg::DataHaltReason::successful);
   EXPECT_TRUE(any_contains(end.log_messages, "comes from the live tree: the command snapshot failed"));
   EXPECT_TRUE(any_contains(end.log_messages, "snapshot pool vg0/snaps is full"));
@@ -123,9 +123,7 @@ TEST_F(SnapshotJob, DmaMayDeclineWhereTheExportIsOptOut) {
   start_rig(copy_script(), "halt", "opt-out");
   auto c = rig_->login(4);
   ASSERT_TRUE(c);
-  load_tape(*c, 1);
-  ASSERT_EQ(start_local_backup(*c, src_, 0, {{"SNAPSHOT", "n"}}), Error::no_err);
-  auto end = drive_job(*c);
+  auto end = backup_once(*c, {{"SNAPSHOT", "n"}});
   ASSERT_EQ(end.data, msg::DataHaltReason::successful);
   EXPECT_TRUE(any_contains(end.log_messages, "comes from the live tree: the DMA declined a snapshot (SNAPSHOT=n)"));
   finish_job(*c);
@@ -135,9 +133,7 @@ TEST_F(SnapshotJob, DmaCannotDeclineWhereTheExportIsFixed) {
   start_rig(copy_script());
   auto c = rig_->login(4);
   ASSERT_TRUE(c);
-  load_tape(*c, 1);
-  ASSERT_EQ(start_local_backup(*c, src_, 0, {{"SNAPSHOT", "n"}}), Error::no_err);
-  auto end = drive_job(*c);
+  auto end = backup_once(*c, {{"SNAPSHOT", "n"}});
   ASSERT_EQ(end.data, msg::DataHaltReason::successful);
   EXPECT_TRUE(any_contains(end.log_messages, "comes from a snapshot: command snapshot"));
   EXPECT_TRUE(any_contains(end.log_messages, "SNAPSHOT=n not obeyed"));

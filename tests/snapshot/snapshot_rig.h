@@ -78,11 +78,12 @@ class SnapshotJob : public ::testing::Test {
           std::vector<std::string> kinds{kind}, fail{failure}, req{request};
           std::string bad;
           ASSERT_TRUE(snapshot::parse_settings(kinds, fail, req, c.snapshots, bad)) << bad;
+          c.snapshots.lvm_size = "50%ORIGIN";  // room for the writer's changes on a small volume
         },
         [&](server::Server& s) { s.observe_jobs(watch_); });
     src_ = (root.empty() ? rig_->export_dir() : root) / "src";
     fs::remove_all(src_);
-    make_tree(src_, 40, 20'000);
+    make_tree(src_, 40, 400'000);  // ~16 MB: far more than the 4 MiB ring holds before the tape is held
     reference_ = rig_->server().dir() / "reference";
     fs::copy(src_, reference_, fs::copy_options::recursive);
   }
@@ -101,11 +102,18 @@ class SnapshotJob : public ::testing::Test {
     return false;
   }
 
+  // A backup of src_ onto the tape of slot 1 with `env`, played to its halt.
+  JobEnd backup_once(client::Client& c, std::vector<msg::Pval> env = {}) {
+    load_tape(c, 1);
+    EXPECT_EQ(start_local_backup(c, src_, 0, std::move(env)), msg::Error::no_err);
+    return drive_job(c);
+  }
+
   // Backs src_ up while the writer rewrites it; returns how the job ended.
   JobEnd backup_while_writing(client::Client& c, std::vector<msg::Pval> env = {}) {
     load_tape(c, 1);
     rig_->drive().hold_writes_after(2);
-    EXPECT_EQ(start_local_backup(c, src_, 0, std::move(env)), Error::no_err);
+    EXPECT_EQ(start_local_backup(c, src_, 0, std::move(env)), msg::Error::no_err);
     EXPECT_TRUE(rig_->drive().wait_held()) << "the walk began";
     Writer writer(src_);
     rig_->drive().release();
@@ -117,7 +125,7 @@ class SnapshotJob : public ::testing::Test {
 
   std::vector<std::string> restore_and_compare(client::Client& c, const fs::path& expected) {
     const fs::path target = rig_->export_dir() / "restored";
-    EXPECT_EQ(start_local_restore(c, target), Error::no_err);
+    EXPECT_EQ(start_local_restore(c, target), msg::Error::no_err);
     EXPECT_EQ(drive_job(c).data, msg::DataHaltReason::successful);
     finish_job(c);
     return compare_trees(expected, target);

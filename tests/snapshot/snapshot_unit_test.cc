@@ -43,12 +43,10 @@ TEST(SnapshotConfig, DefaultsAndPerExportValues) {
   EXPECT_EQ(c.snapshots.policy_for("/srv/a").kind, Kind::lvm);
   EXPECT_EQ(c.snapshots.policy_for("/srv/a").on_failure, OnFailure::halt);
   EXPECT_EQ(c.snapshots.policy_for("/srv/a").request, Request::opt_in);
-  const Policy& b = c.snapshots.policy_for("/srv/b/");
-  EXPECT_EQ(c.snapshots.by_export.count("/srv/b"), 1u) << "a trailing slash names the same export";
+  EXPECT_EQ(c.snapshots.policy_for("/srv/b/").kind, Kind::btrfs) << "a trailing slash names the same export";
   EXPECT_EQ(c.snapshots.policy_for("/srv/b").kind, Kind::btrfs);
   EXPECT_EQ(c.snapshots.policy_for("/srv/b").on_failure, OnFailure::live);
   EXPECT_EQ(c.snapshots.policy_for("/srv/b").request, Request::opt_in) << "an export's line starts from the defaults";
-  (void)b;
   EXPECT_EQ(c.snapshots.timeout, std::chrono::seconds(30));
   EXPECT_EQ(c.snapshots.lvm_size, "2G");
 }

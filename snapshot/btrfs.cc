@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -86,9 +87,12 @@ backup::Status btrfs_create(Record& r, const Target& t, const Settings&, const S
   std::snprintf(args.name, sizeof args.name, "%s", r.name.c_str());
   if (::ioctl(parent.get(), BTRFS_IOC_SNAP_CREATE_V2, &args) != 0)
     return errno_status(fmt::format("btrfs snapshot of {} failed", log::escape(sub.string())));
-  backup::Dir snap;
-  if (auto st = backup::open_dir(r.btrfs_parent + "/" + r.name, snap); !st.is_ok()) return st;
-  return backup::open_beneath(snap, rel == "." ? "" : rel, false, root);
+  // The snapshot and the export inside it, below the directory already
+  // open: nothing is resolved by name from the top again.
+  backup::Dir where;
+  where.name = r.btrfs_parent;
+  where.fd = std::make_shared<const backup::UniqueFd>(std::move(parent));
+  return backup::open_beneath(where, rel == "." ? r.name : r.name + "/" + rel, false, root);
 }
 
 backup::Status btrfs_remove(const Record& r, const Settings&) {

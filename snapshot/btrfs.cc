@@ -73,20 +73,27 @@ backup::Status btrfs_create(Record& r, const Target& t, const Settings&, const S
     return backup::Status::io_error(fmt::format("subvolume {} changed while it was opened", log::escape(sub.string())));
   const std::string rel = fs::path(t.export_real).lexically_relative(sub).string();
 
-  if (::mkdirat(sub_fd.get(), ".ndmpd-snapshots", 0700) != 0 && errno != EEXIST)
-    return errno_status(fmt::format("cannot create {}/.ndmpd-snapshots", log::escape(sub.string())));
-  backup::UniqueFd parent(::openat(sub_fd.get(), ".ndmpd-snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!parent) return errno_status(fmt::format("cannot open {}/.ndmpd-snapshots", log::escape(sub.string())));
   r.btrfs_parent = (sub / ".ndmpd-snapshots").string();
   r.name = "ndmpd-" + r.id;
   if (auto st = save(r); !st.is_ok()) return st;
-
-  btrfs_ioctl_vol_args_v2 args{};
-  args.fd = sub_fd.get();
-  args.flags = BTRFS_SUBVOL_RDONLY;
-  std::snprintf(args.name, sizeof args.name, "%s", r.name.c_str());
-  if (::ioctl(parent.get(), BTRFS_IOC_SNAP_CREATE_V2, &args) != 0)
-    return errno_status(fmt::format("btrfs snapshot of {} failed", log::escape(sub.string())));
+  backup::UniqueFd parent;
+  // Twice at most: another job's removal may take the (then empty)
+  // directory away between our mkdir and our snapshot.
+  for (int attempt = 0;; ++attempt) {
+    if (::mkdirat(sub_fd.get(), ".ndmpd-snapshots", 0700) != 0 && errno != EEXIST)
+      return errno_status(fmt::format("cannot create {}", log::escape(r.btrfs_parent)));
+    parent = backup::UniqueFd(::openat(sub_fd.get(), ".ndmpd-snapshots", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (parent) {
+      btrfs_ioctl_vol_args_v2 args{};
+      args.fd = sub_fd.get();
+      args.flags = BTRFS_SUBVOL_RDONLY;
+      std::snprintf(args.name, sizeof args.name, "%s", r.name.c_str());
+      if (::ioctl(parent.get(), BTRFS_IOC_SNAP_CREATE_V2, &args) == 0) break;
+    }
+    if (errno != ENOENT || attempt == 1)
+      return errno_status(fmt::format("btrfs snapshot of {} into {} failed", log::escape(sub.string()),
+                                      log::escape(r.btrfs_parent)));
+  }
   // The snapshot and the export inside it, below the directory already
   // open: nothing is resolved by name from the top again.
   backup::Dir where;

@@ -9,12 +9,15 @@
 // tree during the backup, the restore equals the tree at the snapshot's
 // moment file by file, and no snapshot remains (state files, the
 // .ndmpd-snapshots directory, mounts; the script checks lvs afterwards).
+// And a snapshot left by ndmpd killed with SIGKILL mid-backup is removed
+// when it starts again.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 
 #include "tests/snapshot/snapshot_rig.h"
+#include "tests/snapshot/stale_snapshot.h"
 
 namespace ndmp::faults {
 namespace {
@@ -50,6 +53,18 @@ class KernelSnapshot : public SnapshotJob {
 TEST_F(KernelSnapshot, BtrfsSubvolume) { backup_and_check("NDMP_TEST_SNAPSHOT_BTRFS", "btrfs"); }
 TEST_F(KernelSnapshot, LvmClassicVolume) { backup_and_check("NDMP_TEST_SNAPSHOT_LVM_THICK", "lvm"); }
 TEST_F(KernelSnapshot, LvmThinVolume) { backup_and_check("NDMP_TEST_SNAPSHOT_LVM_THIN", "lvm"); }
+
+// SIGKILL of the real ndmpd mid-backup: the subvolume, or the mounted
+// volume, is removed at the next start.
+void stale_after_sigkill(const char* var, const std::string& kind) {
+  const char* root = std::getenv(var);
+  ASSERT_TRUE(root && *root) << var << " is not set: run this through tests/vtl-vm/snapshot-checks.sh";
+  sigkill_mid_snapshot_then_restart(kind, root);
+  EXPECT_FALSE(fs::exists(fs::path(root) / ".ndmpd-snapshots"));
+  EXPECT_EQ(mounts().find("/snapshots/"), std::string::npos) << "no snapshot mounted";
+}
+TEST(KernelStaleSnapshot, BtrfsLeftBySigkillIsRemovedAtStart) { stale_after_sigkill("NDMP_TEST_SNAPSHOT_BTRFS", "btrfs"); }
+TEST(KernelStaleSnapshot, LvmLeftBySigkillIsRemovedAtStart) { stale_after_sigkill("NDMP_TEST_SNAPSHOT_LVM_THICK", "lvm"); }
 
 }  // namespace
 }  // namespace ndmp::faults

@@ -46,14 +46,14 @@ trap teardown EXIT
 
 export NDMP_TEST_SNAPSHOT_BTRFS=$S/btrfs/data NDMP_TEST_SNAPSHOT_LVM_THICK=$S/thick NDMP_TEST_SNAPSHOT_LVM_THIN=$S/thin
 if vtl_check "btrfs with a subvolume on a loop device" make_btrfs; then
-    vtl_check "btrfs: a backup of a changing tree restores to the snapshot's moment" \
-        "$TEST" --gtest_brief=1 --gtest_filter='KernelSnapshot.Btrfs*'
+    vtl_check "btrfs: a backup of a changing tree restores to the snapshot's moment; a SIGKILLed one is removed at start" \
+        "$TEST" --gtest_brief=1 --gtest_filter='Kernel*.Btrfs*'
     no_btrfs_snapshot() { [ "$(btrfs subvolume list "$S/btrfs" | wc -l)" -eq 1 ] || btrfs subvolume list "$S/btrfs"; }
     vtl_check "no btrfs snapshot subvolume is left (btrfs subvolume list)" no_btrfs_snapshot
 fi
 if vtl_check "LVM: a classic and a thin volume with ext4 on a loop device" make_lvm; then
-    vtl_check "LVM classic and thin: backups of a changing tree restore to the snapshot's moment" \
-        "$TEST" --gtest_brief=1 --gtest_filter='KernelSnapshot.Lvm*'
+    vtl_check "LVM classic and thin: backups of a changing tree restore to the snapshot's moment; a SIGKILLed one is removed at start" \
+        "$TEST" --gtest_brief=1 --gtest_filter='Kernel*.Lvm*'
     no_lvm_snapshot() { ! lvs --noheadings -o lv_name "$VG" | grep ndmpd-; }
     vtl_check "no LVM snapshot volume is left (lvs)" no_lvm_snapshot
 fi

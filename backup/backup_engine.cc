@@ -485,7 +485,7 @@ struct BackupEngine::Run {
     if (opt.level > 0)
       if (auto s = dates.base_for(source, opt.level, base); !s) return s;
     summary.base_date = base;
-    summary.dump_date = now_realtime();
+    summary.dump_date = eng.req_.point_in_time.value_or(now_realtime());
 
     // A description of our own: the listing's offset is not shared.
     Fd root(openat(eng.req_.source.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -71,6 +71,9 @@ struct BackupRequest {
   // same selection (size_estimate.h: estimate_backup); the engine then does
   // not walk it a second time.
   std::optional<uint64_t> known_estimate;
+  // The moment `source` shows, when it is a snapshot (snapshot/): the dump
+  // date recorded instead of the time the walk starts.
+  std::optional<Timestamp> point_in_time;
 };
 
 struct BackupProgress {

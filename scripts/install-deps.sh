@@ -4,6 +4,9 @@
 # gcc-12 (the compiler the kernel headers name), make, zlib1g-dev, libelf1 and
 # libssl3 for kbuild's tools, curl to fetch the pinned mhvtl source when no
 # copy is given; the headers themselves are fetched with apt-get download.
+# Snapshots of exports (issue 18): btrfs-progs, lvm2 and
+# thin-provisioning-tools (lvm2's thin pools) for the guest's btrfs and LVM
+# checks and for ndmpd's snapshot = lvm (lvcreate, lvremove).
 # Idempotent: packages already present are left alone. Run as root (or via sudo).
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config
@@ -17,6 +20,7 @@ PKGS="build-essential cmake ninja-build pkg-config
  amanda-common
  qemu-system-x86 busybox-static tgt open-iscsi
  gcc-12 make zlib1g-dev libelf1 libssl3 curl ca-certificates
+ btrfs-progs lvm2 thin-provisioning-tools
  python3 prometheus-cpp-dev
  lintian dpkg-dev systemd
  clang-16 libclang-rt-16-dev"

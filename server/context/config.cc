@@ -82,6 +82,39 @@ bool parse_passthrough(const std::vector<std::string>& items, Config& c, std::st
   return true;
 }
 
+// The snapshot keys, checked against the exports: a policy for a path that
+// is not an export is a typo that would silently leave an export without
+// its snapshot.
+bool parse_snapshots(const std::vector<std::string>& kind, const std::vector<std::string>& failure,
+                     const std::vector<std::string>& request, unsigned timeout_s, Config& c, std::string& why) {
+  std::string bad;
+  c.snapshots.timeout = std::chrono::seconds(timeout_s);
+  if (!snapshot::parse_settings(kind, failure, request, c.snapshots, bad)) {
+    why = fmt::format("bad snapshot setting '{}' (expected none, btrfs, lvm or command:/PATH; halt or live; "
+                      "fixed, opt-out or opt-in; each optionally as EXPORT=VALUE)", bad);
+    return false;
+  }
+  for (const auto& [path, policy] : c.snapshots.by_export) {
+    const bool known = std::any_of(c.exports.begin(), c.exports.end(), [&](std::string e) {
+      while (e.size() > 1 && e.back() == '/') e.pop_back();
+      return e == path;
+    });
+    if (!known) {
+      why = fmt::format("snapshot setting for {}, which is not an export", path);
+      return false;
+    }
+  }
+  if (timeout_s == 0) {
+    why = "snapshot-timeout must be at least 1 second";
+    return false;
+  }
+  if (!snapshot::valid_lvm_size(c.snapshots.lvm_size)) {
+    why = fmt::format("bad snapshot-lvm-size '{}' (expected a size like 2G or 10%ORIGIN)", c.snapshots.lvm_size);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool parse_listen_address(const std::string& text, ListenAddress& out) {
@@ -182,6 +215,17 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c, std::os
        "all or none (default none)");
 
 
+  // Snapshots (issue 18): the keys take VALUE or EXPORT=VALUE (snapshot/policy.h).
+  std::vector<std::string> snap_kind, snap_failure, snap_request;
+  unsigned snap_timeout_s = static_cast<unsigned>(c.snapshots.timeout.count());
+  po::options_description snap("Snapshots of exports for backups (see ndmpd.conf(5), SNAPSHOTS)");
+  snap.add_options()
+      ("snapshot", po::value(&snap_kind)->composing(), "none, btrfs, lvm or command:/PATH; or EXPORT=KIND for one export (repeatable; default none)")
+      ("snapshot-failure", po::value(&snap_failure)->composing(), "when no snapshot can be made: halt or live; or EXPORT=halt|live (default halt)")
+      ("snapshot-request", po::value(&snap_request)->composing(), "what the DMA's SNAPSHOT=y|n may change: fixed, opt-out or opt-in; or EXPORT=... (default fixed)")
+      ("snapshot-timeout", po::value(&snap_timeout_s), "seconds each snapshot tool or script may run (default 120)")
+      ("snapshot-lvm-size", po::value(&c.snapshots.lvm_size), "copy-on-write space of a classic LVM snapshot, as lvcreate -l/-L takes it (default 10%ORIGIN)");
+
   // --- Front door (issue 15): login deadline, record deadline, idle limit,
   // caps before login, login brake. Seconds in the file (brake: milliseconds).
   unsigned fd_login_s = static_cast<unsigned>(c.login_timeout.count() / 1000);
@@ -205,9 +249,9 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c, std::os
   // --- end of front door
 
   po::options_description cli;
-  cli.add(general).add(server).add(restore).add(front).add(cm);
+  cli.add(general).add(server).add(restore).add(snap).add(front).add(cm);
   po::options_description file_opts;
-  file_opts.add(server).add(restore).add(front).add(cm);
+  file_opts.add(server).add(restore).add(snap).add(front).add(cm);
 
   po::variables_map vm;
   try {
@@ -280,6 +324,10 @@ ParseOutcome parse_config(int argc, const char* const argv[], Config& c, std::os
   }
   if (std::string why; !backup::parse_restore_privileges(restore_privileges, c.restore_privileges, why)) {
     err << "ndmpd: restore-privileges: " << why << "\n";
+    return ParseOutcome::exit_error;
+  }
+  if (std::string why; !parse_snapshots(snap_kind, snap_failure, snap_request, snap_timeout_s, c, why)) {
+    err << "ndmpd: " << why << "\n";
     return ParseOutcome::exit_error;
   }
   // --- Front door

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backup/restore_privileges.h"
+#include "snapshot/policy.h"
 
 namespace ndmp::server {
 
@@ -58,6 +59,10 @@ struct Config {
   // What a restore may create beyond files, directories, links and FIFOs
   // (restore-privileges; backup/restore_privileges.h). Default: nothing.
   backup::RestorePrivileges restore_privileges;
+
+  // Snapshots of exports for backups (issue 18; snapshot/policy.h): kind,
+  // failure rule and the DMA's say, by default and per export. Reloadable.
+  snapshot::Settings snapshots;
 
   // Data connections and SCSI pass-through (issue 15; see the types above).
   std::optional<std::vector<Ipv4Net>> data_connect_allow;  // nullopt = the default rule

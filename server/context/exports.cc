@@ -24,23 +24,28 @@ std::string Exports::open(const std::vector<std::string>& paths) {
   return {};
 }
 
-backup::Status Exports::open_inside(const std::string& path, bool create, backup::Dir& out) const {
+const Export* Exports::find(const std::string& path, std::string& rel) const {
   // The most specific export wins when exports nest.
-  if (path.empty() || path.front() != '/')
-    return backup::Status::invalid_argument(fmt::format("{} is not an absolute path", backup::printable(path)));
   const Export* best = nullptr;
-  std::string best_rel;
   size_t best_len = 0;
   for (const auto& e : list_) {
     for (const auto* name : {&e.path, &e.real}) {
-      std::string rel;
-      if (backup::relative_to(*name, path, rel) && (!best || name->size() > best_len)) {
+      std::string r;
+      if (backup::relative_to(*name, path, r) && (!best || name->size() > best_len)) {
         best = &e;
-        best_rel = rel;
+        rel = r;
         best_len = name->size();
       }
     }
   }
+  return best;
+}
+
+backup::Status Exports::open_inside(const std::string& path, bool create, backup::Dir& out) const {
+  if (path.empty() || path.front() != '/')
+    return backup::Status::invalid_argument(fmt::format("{} is not an absolute path", backup::printable(path)));
+  std::string best_rel;
+  const Export* best = find(path, best_rel);
   if (!best)
     return backup::Status::invalid_argument(fmt::format("{} is not inside an export", backup::printable(path)));
   backup::Status st = backup::open_beneath(best->dir, best_rel, create, out);

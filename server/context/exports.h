@@ -35,6 +35,11 @@ class Exports {
   // relative path, outside every export, "..", a symlink on the way.
   backup::Status open_inside(const std::string& path, bool create, backup::Dir& out) const;
 
+  // The export the absolute `path` is inside (the most specific when
+  // exports nest) and the rest of the path below it; null if none. Names
+  // only: nothing is opened.
+  const Export* find(const std::string& path, std::string& rel) const;
+
   const std::vector<Export>& list() const { return list_; }
 
  private:

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "server/context/connect_policy.h"
 #include "server/context/context.h"
+#include "server/context/snapshot_plan.h"
 #include "server/handlers/tables.h"
 #include "server/datapath/device_state.h"
 #include "server/jobs/job_state.h"
@@ -191,15 +192,21 @@ Error audit_start(Session& s, SessionJobs& j, sm::DataEvent e, const std::string
 Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
   auto& j = s.jobs();
   backup::BackupRequest br;
+  const auto settings = s.ctx().settings();  // one snapshot of the exports for the source and its plan
   if (auto st = backup::parse_backup_env(to_env(req.env), br.options); !st.ok()) {
     log::warn("{}: DATA_START_BACKUP refused: {}", s.tag(), st.to_string());
     return error_reply(Error::illegal_args);
   }
   // The source is opened here, once, below its export's descriptor; the
   // engine walks that descriptor. Before the job lock: this is disk I/O.
-  if (auto st = s.ctx().settings()->exports.open_inside(br.options.filesystem, false, br.source); !st.ok()) {
+  if (auto st = settings->exports.open_inside(br.options.filesystem, false, br.source); !st.ok()) {
     log::warn("{}: DATA_START_BACKUP refused: FILESYSTEM \"{}\" is not inside an export of this server: {}", s.tag(),
               backup::printable(br.options.filesystem), st.text());
+    return error_reply(Error::illegal_args);
+  }
+  snapshot::SourcePlan snap;
+  if (auto st = plan_snapshot(*settings, br.options.filesystem, to_env(req.env), snap); !st.ok()) {
+    log::warn("{}: DATA_START_BACKUP refused: {}", s.tag(), st.text());
     return error_reply(Error::illegal_args);
   }
   Lock lock(j.mu);
@@ -220,7 +227,7 @@ Reply start_backup(Session& s, const msg::DataStartBackupRequest& req) {
   j.dv.halt_text.clear();
   commit(s, j, sm::DataEvent::start_backup);
   report::data_started(s, job_id, JobKind::backup, br.options.filesystem);
-  start_data_backup(s, std::move(br));
+  start_data_backup(s, std::move(br), std::move(snap));
   return error_reply(Error::no_err);
 }
 

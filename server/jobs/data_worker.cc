@@ -16,6 +16,7 @@
 #include <deque>
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include "common/escape.h"
 #include "common/log.h"
@@ -24,6 +25,7 @@
 #include "server/jobs/job_reporter.h"
 #include "server/jobs/job_host.h"
 #include "server/jobs/tape_alert_report.h"
+#include "snapshot/backup_source.h"
 
 namespace ndmp::server {
 namespace {
@@ -375,25 +377,41 @@ class LogFileReporter : public backup::RestoreReporter {
 
 }  // namespace
 
-void start_data_backup(JobHost& s, backup::BackupRequest req) {
+void start_data_backup(JobHost& s, backup::BackupRequest req, snapshot::SourcePlan plan) {
   auto& j = s.jobs();
-  j.data_worker = std::thread([&s, &j, req = std::move(req)]() mutable {
+  j.data_worker = std::thread([&s, &j, req = std::move(req), plan = std::move(plan)]() mutable {
     Lock lock(j.mu);
     auto chan = j.data_channel;
     lock.unlock();
+    // The snapshot (or the live tree) before the walk; the DMA is told which.
+    auto source = snapshot::prepare(plan, req);
+    if (!source.status.ok()) {
+      std::string text = fmt::format("backup of {} failed: {}", log::escape(req.options.filesystem), source.status.text());
+      log::error("{}: {}", s.tag(), text);
+      log_to_dma(s, msg::LogType::error, text);
+      finish(s, j, sm::DataEvent::internal_error, text);
+      report::data_worker_done(s);
+      return;
+    }
+    log::info("{}: {}", s.tag(), source.dma_text);
+    log_to_dma(s, source.fell_back ? msg::LogType::warning : msg::LogType::normal, source.dma_text);
+    if (!plan.decision.note.empty()) log_to_dma(s, msg::LogType::warning, plan.decision.note);
     ChannelSink sink(s, chan);
     HistoryPoster history(s);
     const bool hist = req.options.history != backup::HistoryMode::none;
     DmaWarnings warnings(s, "backup");
-    backup::BackupEngine engine(req, sink, hist ? &history : nullptr, &warnings);
+    std::optional<backup::BackupEngine> engine;
+    engine.emplace(req, sink, hist ? &history : nullptr, &warnings);
     lock.lock();
-    j.backup_engine = &engine;
+    j.backup_engine = &*engine;
+    // A DATA_ABORT that came while the snapshot was made found no engine to cancel.
+    if (j.data->state() != sm::DataState::active) engine->cancel();
     lock.unlock();
     log::info("{}: backup of {} started (level {}, file history {})", s.tag(), log::escape(req.options.filesystem),
               req.options.level, hist ? "on" : "off");
     auto t0 = std::chrono::steady_clock::now();
     backup::BackupSummary sum;
-    backup::Status st = engine.run(&sum);
+    backup::Status st = engine->run(&sum);
     chan->close_write();  // end of stream for the mover, before the halt post
     history.flush();
     if (st.ok() && !chan->await_reader())
@@ -402,6 +420,15 @@ void start_data_backup(JobHost& s, backup::BackupRequest req) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     lock.lock();
     j.backup_engine = nullptr;
+    lock.unlock();
+    // The snapshot goes before the halt is reported, so a DMA that sees the
+    // job end finds it gone; nothing may hold its descriptors then.
+    engine.reset();
+    req.source = {};
+    if (source.snapshot)
+      if (auto rm = source.snapshot->remove(); !rm.ok())
+        log_to_dma(s, msg::LogType::warning, fmt::format("the snapshot could not be removed: {}", rm.text()));
+    lock.lock();
     j.dv.bytes_processed = sum.bytes_written;
     j.dv.files_processed = sum.entries;
     for (const auto& [k, v] : sum.env_additions) {

@@ -32,6 +32,7 @@
 #include "common/house_rule.h"
 #include "backup/restore_engine.h"
 #include "server/datapath/channel.h"
+#include "snapshot/backup_source.h"
 #include "statemachine/data_machine.h"
 #include "statemachine/mover_machine.h"
 #include "xdr/model.h"
@@ -161,7 +162,8 @@ void start_mover_acceptor(JobHost& s);
 // caller then, under the mutex, clears `t`, applies the connection and
 // notifies `cv`.
 std::shared_ptr<Channel> take_peer(SessionJobs& j, TcpListener& l, PeerTake& t);
-void start_data_backup(JobHost& s, backup::BackupRequest req);
+// `plan`: the snapshot or the live tree, made and removed by the worker around the walk.
+void start_data_backup(JobHost& s, backup::BackupRequest req, snapshot::SourcePlan plan);
 void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm::DataEvent op);
 
 }  // namespace ndmp::server

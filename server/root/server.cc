@@ -1,4 +1,5 @@
 #include "server/root/server.h"
+#include "snapshot/snapshot.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -175,6 +176,12 @@ std::string Server::start() {
     std::filesystem::create_directories(cfg.state_dir, ec);
     if (ec) return fmt::format("cannot create state directory {}: {}", cfg.state_dir, ec.message());
     ::chmod(cfg.state_dir.c_str(), 0700);
+  }
+  {
+    // Snapshots a killed ndmpd left behind (snapshot/snapshot.h), before any job.
+    std::vector<std::string> report;
+    auto st = snapshot::remove_stale(cfg.state_dir, cfg.snapshots, report);
+    for (const auto& line : report) (st.ok() ? log::warn("{}", line) : log::error("{}", line));
   }
   {
     // Users and exports: the first snapshot; a reload (ops/reload.h) publishes the next.

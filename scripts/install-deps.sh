@@ -4,6 +4,7 @@
 # gcc-12 (the compiler the kernel headers name), make, zlib1g-dev, libelf1 and
 # libssl3 for kbuild's tools, curl to fetch the pinned mhvtl source when no
 # copy is given; the headers themselves are fetched with apt-get download.
+# tshark: Wireshark's NDMP dissector decodes captured jobs (tests/interop).
 # Idempotent: packages already present are left alone. Run as root (or via sudo).
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config
@@ -14,7 +15,7 @@ PKGS="build-essential cmake ninja-build pkg-config
  libarchive-dev libacl1-dev libattr1-dev
  libssl-dev libfmt-dev nlohmann-json3-dev
  libprotobuf-dev protobuf-compiler
- amanda-common
+ amanda-common tshark
  qemu-system-x86 busybox-static tgt open-iscsi
  gcc-12 make zlib1g-dev libelf1 libssl3 curl ca-certificates
  python3 prometheus-cpp-dev

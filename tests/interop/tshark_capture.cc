@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -19,6 +22,7 @@ namespace ndmp::test {
 namespace {
 
 constexpr auto kDeadline = std::chrono::seconds(60);
+constexpr auto kProbeEvery = std::chrono::milliseconds(200);
 constexpr const char* kMarker = "ndmpd-capture-end";
 
 bool on_path(const std::string& prog) {
@@ -59,7 +63,47 @@ std::vector<std::string> split_tabs(const std::string& line) {
   return out;
 }
 
+// A UDP socket bound to an ephemeral port of lo; -1 on failure.
+int bind_udp(uint16_t& port) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+void send_to(int fd, uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  EXPECT_GT(::sendto(fd, kMarker, strlen(kMarker), 0, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+}
+
 }  // namespace
+
+bool enter_private_loopback(std::string& why) {
+  if (::unshare(CLONE_NEWNET) != 0) {
+    why = std::string("cannot make a network namespace of its own (needs root): ") + strerror(errno);
+    return false;
+  }
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  bool up = fd >= 0 && ::ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+  up = up && ::ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+  if (!up) why = std::string("cannot bring up lo in the new namespace: ") + strerror(errno);
+  if (fd >= 0) ::close(fd);
+  return up;
+}
 
 TsharkCapture::~TsharkCapture() { stop(); }
 
@@ -68,20 +112,16 @@ bool TsharkCapture::start(uint16_t ndmp_port, std::string& why) {
     why = "tshark is not installed (apt-get install tshark)";
     return false;
   }
-  marker_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (marker_ < 0 || ::bind(marker_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(marker_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    why = std::string("cannot bind the marker socket: ") + strerror(errno);
+  marker_ = bind_udp(marker_port_);
+  probe_ = bind_udp(probe_port_);
+  if (marker_ < 0 || probe_ < 0) {
+    why = std::string("cannot bind the marker sockets: ") + strerror(errno);
     return false;
   }
-  marker_port_ = ntohs(a.sin_port);
-  const std::string p = std::to_string(ndmp_port), m = std::to_string(marker_port_);
+  const std::string p = std::to_string(ndmp_port), m = std::to_string(marker_port_),
+                    q = std::to_string(probe_port_);
   const std::vector<std::string> args = {
-      "tshark", "-l", "-n", "-i", "lo", "-f", "tcp port " + p + " or udp port " + m, "-d", "tcp.port==" + p + ",ndmp",
+      "tshark", "-l", "-n", "-i", "lo", "-f", "tcp port " + p + " or udp port " + m + " or udp port " + q, "-d", "tcp.port==" + p + ",ndmp",
       "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "udp.dstport", "-e", "ndmp.msg", "-e",
       "ndmp.msg_type", "-e", "_ws.malformed", "-e", "_ws.expert.message", "-e", "frame.protocols"};
   int out[2], err[2];
@@ -112,16 +152,29 @@ bool TsharkCapture::start(uint16_t ndmp_port, std::string& why) {
     stop();
     return false;
   }
-  return true;
+  // "Capturing on" can come before dumpcap receives packets: probe until a
+  // probe comes back decoded. Each probe waits kProbeEvery for its line; the
+  // job starts only after one did, so no packet of it can be missed.
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  const std::string probe = std::to_string(probe_port_);
+  while (std::chrono::steady_clock::now() < deadline) {
+    send_to(probe_, probe_port_);
+    const auto until = std::min(deadline, std::chrono::steady_clock::now() + kProbeEvery);
+    while (read_until(out_, pending_, until, [](const std::string& t) { return t.find('\n') != std::string::npos; })) {
+      const size_t nl = pending_.find('\n');
+      const std::string line = pending_.substr(0, nl);
+      pending_.erase(0, nl + 1);
+      if (split_tabs(line)[0] == probe) return true;
+    }
+  }
+  why = "tshark never decoded a probe packet within " + std::to_string(kDeadline.count()) + " s";
+  stop();
+  return false;
 }
 
 std::vector<DecodedPacket> TsharkCapture::finish() {
   std::vector<DecodedPacket> packets;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(marker_port_);
-  EXPECT_GT(::sendto(marker_, kMarker, strlen(kMarker), 0, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  send_to(marker_, marker_port_);
   const std::string port = std::to_string(marker_port_);
   bool seen = false;
   const auto deadline = std::chrono::steady_clock::now() + kDeadline;
@@ -140,6 +193,7 @@ std::vector<DecodedPacket> TsharkCapture::finish() {
         seen = true;
         break;
       }
+      if (f[0] == std::to_string(probe_port_)) continue;  // a late start probe
       packets.push_back({f[1], f[2], f[3], f[4], f[5]});
     }
   }
@@ -154,7 +208,7 @@ void TsharkCapture::stop() {
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
   }
-  for (int* fd : {&out_, &err_, &marker_})
+  for (int* fd : {&out_, &err_, &marker_, &probe_})
     if (*fd >= 0) ::close(*fd), *fd = -1;
 }
 

@@ -1,10 +1,13 @@
 // Wireshark's NDMP dissector as a second reader of what ndmpd puts on the
 // wire: tshark captures loopback traffic of one TCP port live, decoding it as
-// NDMP whatever the port (`-d tcp.port==P,ndmp`; by default tshark decodes
-// NDMP only on port 10000), and prints one line per packet.
+// NDMP (`-d tcp.port==P,ndmp`; the dissector still decodes nothing unless P
+// is 10000, see enter_private_loopback), and prints one line per packet.
 //
-// No timed waits: start() returns once tshark says it is capturing;
-// finish() sends a UDP datagram to a port of its own through the same
+// Synchronised on what tshark prints, not on time: start() returns once
+// tshark has decoded a UDP probe it sent through lo (tshark's "Capturing on"
+// comes before dumpcap sees packets, so start() re-sends the probe every
+// 200 ms until one is decoded; a probe decoded means every later packet is
+// captured); finish() sends a UDP datagram to a port of its own through the same
 // interface and reads tshark's lines until that datagram's line: packets
 // are read from the interface in order, so every NDMP packet before it has
 // been decoded. Deadlines (60 s) only turn a hung tshark into a failure.
@@ -17,6 +20,17 @@
 #include <vector>
 
 namespace ndmp::test {
+
+// The only port Wireshark's NDMP dissector accepts (packet-ndmp.c
+// check_ndmp_rm tests it on every PDU; decode-as does not lift that).
+inline constexpr uint16_t kWiresharkNdmpPort = 10000;
+
+// Moves the calling thread (and every thread and process it starts later)
+// into a new network namespace with only its loopback, up, so a test may
+// listen on kWiresharkNdmpPort without meeting anything else on the host.
+// Needs root (CAP_SYS_ADMIN); false with `why` otherwise. Meant for a test
+// process of its own (ctest runs each test alone): the thread stays there.
+bool enter_private_loopback(std::string& why);
 
 // One decoded packet: tshark's fields, "" when absent.
 struct DecodedPacket {
@@ -48,6 +62,8 @@ class TsharkCapture {
   int err_ = -1;  // tshark's stderr
   int marker_ = -1;  // UDP socket bound on lo: the end-of-capture marker's destination
   uint16_t marker_port_ = 0;
+  int probe_ = -1;  // another: where start() sends its probes
+  uint16_t probe_port_ = 0;
   std::string pending_;  // stdout bytes after the last full line
 };
 

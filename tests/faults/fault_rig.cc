@@ -193,23 +193,6 @@ void set_up_local_mover(client::Client& c, msg::MoverMode mode, msg::Addr& mover
 
 }  // namespace
 
-Error start_direct_restore(client::Client& c, const std::string& name, uint64_t fh_info, const fs::path& target,
-                           unsigned drive) {
-  Error e = open_tape(c, msg::TapeOpenMode::read, drive);
-  if (e != Error::no_err) return e;
-  msg::DataStartRecoverRequest r;
-  set_up_local_mover(c, msg::MoverMode::write, r.mover);
-  if (::testing::Test::HasFatalFailure()) return Error::undefined;
-  r.butype = "tar";
-  r.env = {{"PREFIX", target.string()}, {"DIRECT", "y"}};
-  msg::Name n;
-  n.original_path = name;
-  n.destination_path = target.string();
-  n.fh_info = fh_info;
-  r.nlist.push_back(n);
-  return c.call(code::DATA_START_RECOVER, r).error();
-}
-
 Error start_local_backup(client::Client& c, const fs::path& src, unsigned drive, std::vector<msg::Pval> extra_env) {
   Error e = open_tape(c, msg::TapeOpenMode::rdwr, drive);
   if (e != Error::no_err) return e;
@@ -228,15 +211,34 @@ Error start_local_backup(client::Client& c, const fs::path& src, unsigned drive,
   return c.call(code::DATA_START_BACKUP, b).error();
 }
 
-Error start_local_restore(client::Client& c, const fs::path& target, unsigned drive) {
+namespace {
+// Opens the tape for reading and sends `r` (its mover address filled in).
+Error start_recover(client::Client& c, unsigned drive, msg::DataStartRecoverRequest r) {
   Error e = open_tape(c, msg::TapeOpenMode::read, drive);
   if (e != Error::no_err) return e;
-  msg::DataStartRecoverRequest r;
   set_up_local_mover(c, msg::MoverMode::write, r.mover);
   if (::testing::Test::HasFatalFailure()) return Error::undefined;
   r.butype = "tar";
-  r.env = {{"PREFIX", target.string()}};
   return c.call(code::DATA_START_RECOVER, r).error();
+}
+}  // namespace
+
+Error start_local_restore(client::Client& c, const fs::path& target, unsigned drive) {
+  msg::DataStartRecoverRequest r;
+  r.env = {{"PREFIX", target.string()}};
+  return start_recover(c, drive, std::move(r));
+}
+
+Error start_direct_restore(client::Client& c, const std::string& name, uint64_t fh_info, const fs::path& target,
+                           unsigned drive) {
+  msg::DataStartRecoverRequest r;
+  r.env = {{"PREFIX", target.string()}, {"DIRECT", "y"}};
+  msg::Name n;
+  n.original_path = name;
+  n.destination_path = target.string();
+  n.fh_info = fh_info;
+  r.nlist.push_back(n);
+  return start_recover(c, drive, std::move(r));
 }
 
 namespace {

@@ -131,6 +131,21 @@ class NdmjobJobs : public ::testing::TestWithParam<int> {
     args.insert(args.end(), extra.begin(), extra.end());
     return run_ndmjob(args, std::chrono::seconds(300));
   }
+  // DIRECT=y restore of two files by the fh_info ndmjob found in its -J
+  // index; each comes back byte-exact, and nothing else.
+  void restore_two_files_by_direct_access() {
+    const fs::path to = server_->dir() / "export" / "dar";
+    auto r = restore(to, {"-E", "DIRECT=y", "/small/f150.txt", "/small/deeper/with space and ünïcödé.dat"});
+    ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
+    EXPECT_FALSE(r.has("No index entry")) << "both names are in the index\n" << r.output;
+    EXPECT_TRUE(r.has("LOG_FILE messages: 2 OK, 0 ERROR")) << r.output;
+    for (const char* name : {"small/f150.txt", "small/deeper/with space and ünïcödé.dat"}) {
+      std::ifstream a(src_ / name, std::ios::binary), c(to / name, std::ios::binary);
+      ASSERT_TRUE(c) << name << " was not restored";
+      EXPECT_EQ(std::string((std::istreambuf_iterator<char>(a)), {}), std::string((std::istreambuf_iterator<char>(c)), {}));
+    }
+    EXPECT_FALSE(fs::exists(to / "big1.bin")) << "only the named files come back";
+  }
   std::unique_ptr<TestServer> server_;
   fs::path src_;
   std::string a_;
@@ -165,16 +180,7 @@ TEST_P(NdmjobJobs, ThreeWayAndSwappedConnectionsAreByteExact) {
 TEST_P(NdmjobJobs, DirectAccessRestoreOfSingleFiles) {
   auto b = backup();
   ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
-  const fs::path to = server_->dir() / "export" / "dar";
-  auto r = restore(to, {"-E", "DIRECT=y", "/small/f150.txt", "/small/deeper/with space and ünïcödé.dat"});
-  ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
-  EXPECT_TRUE(r.has("LOG_FILE messages: 2 OK, 0 ERROR")) << r.output;
-  for (const char* name : {"small/f150.txt", "small/deeper/with space and ünïcödé.dat"}) {
-    std::ifstream a(src_ / name, std::ios::binary), c(to / name, std::ios::binary);
-    ASSERT_TRUE(c) << name << " was not restored";
-    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(a)), {}), std::string((std::istreambuf_iterator<char>(c)), {}));
-  }
-  EXPECT_FALSE(fs::exists(to / "big1.bin")) << "only the named files come back";
+  restore_two_files_by_direct_access();
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, NdmjobJobs, ::testing::Values(2, 3, 4),
@@ -210,17 +216,7 @@ TEST_P(NdmjobNodeHistory, IndexResolvesPathsAndDirectAccessRestoresFromIt) {
       << "its node, with its stats";
   EXPECT_EQ(index.find("DHf "), std::string::npos) << "no file-style history";
 
-  const fs::path to = server_->dir() / "export" / "dar";
-  auto r = restore(to, {"-E", "DIRECT=y", "/small/f150.txt", "/small/deeper/with space and ünïcödé.dat"});
-  ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
-  EXPECT_FALSE(r.has("No index entry")) << "both names resolve through the node index\n" << r.output;
-  EXPECT_TRUE(r.has("LOG_FILE messages: 2 OK, 0 ERROR")) << r.output;
-  for (const char* name : {"small/f150.txt", "small/deeper/with space and ünïcödé.dat"}) {
-    std::ifstream a(src_ / name, std::ios::binary), c(to / name, std::ios::binary);
-    ASSERT_TRUE(c) << name << " was not restored";
-    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(a)), {}), std::string((std::istreambuf_iterator<char>(c)), {}));
-  }
-  EXPECT_FALSE(fs::exists(to / "big1.bin")) << "only the named files come back";
+  restore_two_files_by_direct_access();
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, NdmjobNodeHistory, ::testing::Values(3, 4),

@@ -7,6 +7,7 @@
 # Snapshots of exports (issue 18): btrfs-progs, lvm2 and
 # thin-provisioning-tools (lvm2's thin pools) for the guest's btrfs and LVM
 # checks and for ndmpd's snapshot = lvm (lvcreate, lvremove).
+# tshark: Wireshark's NDMP dissector decodes captured jobs (tests/interop).
 # Idempotent: packages already present are left alone. Run as root (or via sudo).
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config
@@ -17,7 +18,7 @@ PKGS="build-essential cmake ninja-build pkg-config
  libarchive-dev libacl1-dev libattr1-dev
  libssl-dev libfmt-dev nlohmann-json3-dev
  libprotobuf-dev protobuf-compiler
- amanda-common
+ amanda-common tshark
  qemu-system-x86 busybox-static tgt open-iscsi
  gcc-12 make zlib1g-dev libelf1 libssl3 curl ca-certificates
  btrfs-progs lvm2 thin-provisioning-tools

@@ -41,7 +41,10 @@ constexpr const char* kButype = "tar";
 constexpr uint32_t kAttrV3 = 0x0001 /*BACKUP_FILE_HISTORY*/ | 0x0004 /*RECOVER_FILELIST*/ | 0x0008 /*BACKUP_DIRECT*/ |
                              0x0010 /*RECOVER_DIRECT*/ | 0x0020 /*BACKUP_INCREMENTAL*/ | 0x0080 /*BACKUP_UTF8*/ |
                              0x0100 /*RECOVER_UTF8*/;
-constexpr uint32_t kAttrV4 = 0x0004 | 0x0008 | 0x0010 | 0x0020 | 0x0080 | 0x0100 | 0x0200 /*BACKUP_FH_FILE*/;
+// v3 has one bit for either history style; v4 names them: FH_ADD_FILE
+// (HIST=y or f) and FH_ADD_DIR/FH_ADD_NODE (HIST=d; server/jobs/fh_batches.h).
+constexpr uint32_t kAttrV4 = 0x0004 | 0x0008 | 0x0010 | 0x0020 | 0x0080 | 0x0100 | 0x0200 /*BACKUP_FH_FILE*/ |
+                             0x0400 /*BACKUP_FH_DIR*/;
 // v2 attributes are negative: no file-list backup, no incremental-only recovery.
 constexpr uint32_t kAttrV2 = 0x0001 /*NO_BACKUP_FILELIST*/ | 0x0020 /*NO_RECOVER_INC_ONLY*/;
 

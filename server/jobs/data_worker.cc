@@ -2,9 +2,9 @@
 // against the data connection and reports to the DMA.
 //
 // Backup: the engine writes the pax stream into the connection; file history
-// leaves in batches (FH_ADD_FILE, or FH_ADD_UNIX_PATH in v2) carrying each
-// entry's stream offset as fh_info, so the DMA can ask for direct access
-// later. At the end the connection is closed first, then every FH and LOG
+// leaves in batches (FH_ADD_FILE, FH_ADD_DIR + FH_ADD_NODE for HIST=d, or
+// FH_ADD_UNIX_PATH in v2; fh_batches.h) carrying each entry's stream offset
+// as fh_info, so the DMA can ask for direct access later. At the end the connection is closed first, then every FH and LOG
 // post, then NOTIFY_DATA_HALTED (SPEC4 D.1, facts 6.9).
 // Restore: NOTIFY_DATA_READ before any data is expected (the DMA forwards it
 // as MOVER_READ; facts 6.10), then the engine reads the stream; one LOG_FILE
@@ -21,6 +21,7 @@
 #include "common/escape.h"
 #include "common/log.h"
 #include "server/context/context.h"
+#include "server/jobs/fh_batches.h"
 #include "server/jobs/job_state.h"
 #include "server/jobs/job_reporter.h"
 #include "server/jobs/job_host.h"
@@ -180,20 +181,6 @@ class DirectAccessSource : public backup::ByteSource {
   bool ended_ = false;
 };
 
-msg::FileType ndmp_type(backup::FileType t) {
-  switch (t) {
-    case backup::FileType::regular: return msg::FileType::reg;
-    case backup::FileType::directory: return msg::FileType::dir;
-    case backup::FileType::symlink: return msg::FileType::slink;
-    case backup::FileType::block_device: return msg::FileType::bspec;
-    case backup::FileType::char_device: return msg::FileType::cspec;
-    case backup::FileType::fifo: return msg::FileType::fifo;
-    case backup::FileType::socket: return msg::FileType::sock;
-    case backup::FileType::other: return msg::FileType::other;
-  }
-  return msg::FileType::other;
-}
-
 // Batches file history into posts and sends them from a thread of its own,
 // so encoding and the DMA's socket stay off the backup's critical path.
 // At most kQueued full batches wait; a DMA slower than the backup then slows
@@ -216,9 +203,9 @@ class DmaWarnings : public backup::WarningSink {
 
 class HistoryPoster : public backup::FileHistorySink {
  public:
-  static constexpr size_t kBatch = 512;
   static constexpr size_t kQueued = 8;
-  explicit HistoryPoster(JobHost& s) : s_(s), sender_([this] { send_loop(); }) {}
+  HistoryPoster(JobHost& s, HistoryStyle style)
+      : s_(s), batcher_(style, [this](FhBatch b) { hand_over(std::move(b)); }), sender_([this] { send_loop(); }) {}
   ~HistoryPoster() override {
     flush();
     {
@@ -230,56 +217,19 @@ class HistoryPoster : public backup::FileHistorySink {
   }
 
   backup::Status add(const backup::FileHistoryEntry& e) override {
-    if (s_.version() == 2) {
-      msg::FhUnixPath p;
-      p.name = e.path;
-      fill(p.fstat, e);
-      p.fstat.fh_info = e.fh_info;
-      v2_.paths.push_back(std::move(p));
-      if (v2_.paths.size() >= kBatch) hand_over();
-    } else {
-      msg::FhFile f;
-      msg::FileName n;
-      n.fs_type = msg::FsType::unix_fs;
-      n.unix_name = e.path;
-      f.names.push_back(std::move(n));
-      msg::FileStat st;
-      fill(st, e);
-      f.stats.push_back(st);
-      f.node = e.stat.inode;
-      f.fh_info = e.fh_info;
-      v3_.files.push_back(std::move(f));
-      if (v3_.files.size() >= kBatch) hand_over();
-    }
-    ++count_;
+    batcher_.add(e);
     return {};
   }
   // Sends the partial batch and waits until the queue is empty.
   void flush() {
-    hand_over();
+    batcher_.flush();
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return queue_.empty() && !sending_; });
   }
-  uint64_t count() const { return count_; }
 
  private:
-  struct Batch {
-    uint32_t code = 0;
-    std::unique_ptr<msg::Body> body;
-  };
-  void hand_over() {
-    Batch b;
-    if (!v2_.paths.empty()) {
-      b.code = msg::code::FH_ADD_UNIX_PATH;
-      b.body = std::make_unique<msg::FhAddUnixPathPost>(std::move(v2_));
-      v2_ = {};
-    } else if (!v3_.files.empty()) {
-      b.code = msg::code::FH_ADD_FILE;
-      b.body = std::make_unique<msg::FhAddFilePost>(std::move(v3_));
-      v3_ = {};
-    } else {
-      return;
-    }
+  using Batch = FhBatch;
+  void hand_over(Batch b) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return queue_.size() < kQueued; });
     queue_.push_back(std::move(b));
@@ -301,22 +251,8 @@ class HistoryPoster : public backup::FileHistorySink {
       cv_.notify_all();
     }
   }
-  static void fill(msg::FileStat& st, const backup::FileHistoryEntry& e) {
-    st.fs_type = msg::FsType::unix_fs;
-    st.ftype = ndmp_type(e.stat.type);
-    st.mtime = static_cast<uint32_t>(e.stat.mtime.sec);
-    st.atime = static_cast<uint32_t>(e.stat.atime.sec);
-    st.ctime = static_cast<uint32_t>(e.stat.ctime.sec);
-    st.owner = e.stat.uid;
-    st.group = e.stat.gid;
-    st.fattr = e.stat.mode & 07777;
-    st.size = e.stat.size;
-    st.links = static_cast<uint32_t>(e.stat.links);
-  }
   JobHost& s_;
-  msg::FhAddUnixPathPost v2_;  // the batch being filled (engine thread)
-  msg::FhAddFilePost v3_;
-  uint64_t count_ = 0;
+  FhBatcher batcher_;  // the batches being filled (engine thread)
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Batch> queue_;
@@ -397,8 +333,9 @@ void start_data_backup(JobHost& s, backup::BackupRequest req, snapshot::SourcePl
     log_to_dma(s, source.fell_back ? msg::LogType::warning : msg::LogType::normal, source.dma_text);
     if (!plan.decision.note.empty()) log_to_dma(s, msg::LogType::warning, plan.decision.note);
     ChannelSink sink(s, chan);
-    HistoryPoster history(s);
     const bool hist = req.options.history != backup::HistoryMode::none;
+    const HistoryStyle style = history_style(s.version(), req.options.history);
+    HistoryPoster history(s, style);
     DmaWarnings warnings(s, "backup");
     std::optional<backup::BackupEngine> engine;
     engine.emplace(req, sink, hist ? &history : nullptr, &warnings);
@@ -408,7 +345,7 @@ void start_data_backup(JobHost& s, backup::BackupRequest req, snapshot::SourcePl
     if (j.data->state() != sm::DataState::active) engine->cancel();
     lock.unlock();
     log::info("{}: backup of {} started (level {}, file history {})", s.tag(), log::escape(req.options.filesystem),
-              req.options.level, hist ? "on" : "off");
+              req.options.level, hist ? to_string(style) : "off");
     auto t0 = std::chrono::steady_clock::now();
     backup::BackupSummary sum;
     backup::Status st = engine->run(&sum);

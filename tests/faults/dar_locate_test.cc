@@ -45,43 +45,6 @@ class DirectAccess : public ::testing::TestWithParam<int> {
     return last;
   }
 
-  // DATA_START_RECOVER of one name at `fh_info`, DIRECT=y, into `target`.
-  Error start_direct_restore(client::Client& c, const std::string& name, uint64_t fh_info, const fs::path& target) {
-    if (Error e = open_tape(c, msg::TapeOpenMode::read); e != Error::no_err) return e;
-    msg::DataStartRecoverRequest r;
-    msg::MoverSetRecordSizeRequest rs;
-    rs.len = kRecord;
-    EXPECT_EQ(c.call(code::MOVER_SET_RECORD_SIZE, rs).error(), Error::no_err);
-    msg::MoverSetWindowRequest w;
-    w.offset = 0;
-    w.length = kAll;
-    if (v() >= 4) {
-      EXPECT_EQ(c.call(code::MOVER_SET_WINDOW, w).error(), Error::no_err);
-    }
-    msg::MoverListenRequest l;
-    l.mode = msg::MoverMode::write;
-    l.type = msg::AddrType::local;
-    EXPECT_EQ(c.call(code::MOVER_LISTEN, l).error(), Error::no_err);
-    if (v() < 4) {
-      EXPECT_EQ(c.call(code::MOVER_SET_WINDOW, w).error(), Error::no_err);
-    }
-    if (v() >= 3) {
-      msg::DataConnectRequest dc;
-      dc.addr.type = msg::AddrType::local;
-      EXPECT_EQ(c.call(code::DATA_CONNECT, dc).error(), Error::no_err);
-    } else {
-      r.mover.type = msg::AddrType::local;
-    }
-    r.butype = "tar";
-    r.env = {{"PREFIX", target.string()}, {"DIRECT", "y"}};
-    msg::Name n;
-    n.original_path = name;
-    n.destination_path = target.string();
-    n.fh_info = fh_info;
-    r.nlist.push_back(n);
-    return c.call(code::DATA_START_RECOVER, r).error();
-  }
-
   // The DMA's side of the direct access restore of `name`, checked byte-exact.
   void restore_and_check(client::Client& c, const std::string& name, uint64_t fh_info) {
     const fs::path target = rig.export_dir() / "restored";

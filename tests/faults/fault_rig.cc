@@ -211,15 +211,34 @@ Error start_local_backup(client::Client& c, const fs::path& src, unsigned drive,
   return c.call(code::DATA_START_BACKUP, b).error();
 }
 
-Error start_local_restore(client::Client& c, const fs::path& target, unsigned drive) {
+namespace {
+// Opens the tape for reading and sends `r` (its mover address filled in).
+Error start_recover(client::Client& c, unsigned drive, msg::DataStartRecoverRequest r) {
   Error e = open_tape(c, msg::TapeOpenMode::read, drive);
   if (e != Error::no_err) return e;
-  msg::DataStartRecoverRequest r;
   set_up_local_mover(c, msg::MoverMode::write, r.mover);
   if (::testing::Test::HasFatalFailure()) return Error::undefined;
   r.butype = "tar";
-  r.env = {{"PREFIX", target.string()}};
   return c.call(code::DATA_START_RECOVER, r).error();
+}
+}  // namespace
+
+Error start_local_restore(client::Client& c, const fs::path& target, unsigned drive) {
+  msg::DataStartRecoverRequest r;
+  r.env = {{"PREFIX", target.string()}};
+  return start_recover(c, drive, std::move(r));
+}
+
+Error start_direct_restore(client::Client& c, const std::string& name, uint64_t fh_info, const fs::path& target,
+                           unsigned drive) {
+  msg::DataStartRecoverRequest r;
+  r.env = {{"PREFIX", target.string()}, {"DIRECT", "y"}};
+  msg::Name n;
+  n.original_path = name;
+  n.destination_path = target.string();
+  n.fh_info = fh_info;
+  r.nlist.push_back(n);
+  return start_recover(c, drive, std::move(r));
 }
 
 namespace {
@@ -281,6 +300,10 @@ JobEnd drive_job(client::Client& c, std::function<void(client::Client&, msg::Mov
       case code::FH_ADD_UNIX_PATH:
         note_history(*p, end.history);
         break;
+      case code::FH_ADD_DIR:
+      case code::FH_ADD_NODE:
+        end.node_history.push_back(std::move(*p));
+        break;
       case code::NOTIFY_DATA_HALTED: {
         const auto& h = static_cast<const msg::NotifyDataHaltedPost&>(*p->body);
         end.halted = true;
@@ -293,6 +316,7 @@ JobEnd drive_job(client::Client& c, std::function<void(client::Client&, msg::Mov
         for (auto& q : c.queued_posts()) {
           if (q.header.code == code::LOG_MESSAGE || q.header.code == code::LOG_LOG) end.log_messages.push_back(log_entry(q));
           if (q.header.code == code::FH_ADD_FILE || q.header.code == code::FH_ADD_UNIX_PATH) note_history(q, end.history);
+          if (q.header.code == code::FH_ADD_DIR || q.header.code == code::FH_ADD_NODE) end.node_history.push_back(std::move(q));
         }
         return end;
       }

@@ -127,6 +127,10 @@ msg::Error start_local_backup(client::Client& c, const fs::path& src, unsigned d
 // Opens the tape for reading and starts a local restore of the whole image
 // into `target` (PREFIX).
 msg::Error start_local_restore(client::Client& c, const fs::path& target, unsigned drive = 0);
+// Opens the tape for reading and starts a direct access restore (DIRECT=y)
+// of the one `name` whose entry starts at stream offset `fh_info`.
+msg::Error start_direct_restore(client::Client& c, const std::string& name, uint64_t fh_info, const fs::path& target,
+                                unsigned drive = 0);
 
 struct JobEnd {
   bool halted = false;                       // NOTIFY_DATA_HALTED arrived
@@ -136,6 +140,7 @@ struct JobEnd {
   std::optional<msg::MoverPauseReason> paused;  // the first NOTIFY_MOVER_PAUSED, if any
   std::vector<std::string> log_messages;     // LOG_MESSAGE (v3/v4) and LOG_LOG (v2) entries
   std::map<std::string, uint64_t> history;   // file history: name -> fh_info (backups with HIST=y)
+  std::vector<xdr::Message> node_history;    // FH_ADD_DIR and FH_ADD_NODE posts in arrival order (HIST=d)
 };
 // Plays the DMA until DATA halts: forwards NOTIFY_DATA_READ as MOVER_READ;
 // on a mover pause calls `on_pause` (default: MOVER_CLOSE for EOF/EOM, i.e.

@@ -14,6 +14,7 @@
 
 #include "fmt/format.h"
 #include "tests/interop/ndmjob_runner.h"
+#include "tests/interop/tshark_capture.h"
 #include "tests/support/test_server.h"
 
 namespace ndmp::test {
@@ -130,6 +131,21 @@ class NdmjobJobs : public ::testing::TestWithParam<int> {
     args.insert(args.end(), extra.begin(), extra.end());
     return run_ndmjob(args, std::chrono::seconds(300));
   }
+  // DIRECT=y restore of two files by the fh_info ndmjob found in its -J
+  // index; each comes back byte-exact, and nothing else.
+  void restore_two_files_by_direct_access() {
+    const fs::path to = server_->dir() / "export" / "dar";
+    auto r = restore(to, {"-E", "DIRECT=y", "/small/f150.txt", "/small/deeper/with space and ünïcödé.dat"});
+    ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
+    EXPECT_FALSE(r.has("No index entry")) << "both names are in the index\n" << r.output;
+    EXPECT_TRUE(r.has("LOG_FILE messages: 2 OK, 0 ERROR")) << r.output;
+    for (const char* name : {"small/f150.txt", "small/deeper/with space and ünïcödé.dat"}) {
+      std::ifstream a(src_ / name, std::ios::binary), c(to / name, std::ios::binary);
+      ASSERT_TRUE(c) << name << " was not restored";
+      EXPECT_EQ(std::string((std::istreambuf_iterator<char>(a)), {}), std::string((std::istreambuf_iterator<char>(c)), {}));
+    }
+    EXPECT_FALSE(fs::exists(to / "big1.bin")) << "only the named files come back";
+  }
   std::unique_ptr<TestServer> server_;
   fs::path src_;
   std::string a_;
@@ -164,19 +180,91 @@ TEST_P(NdmjobJobs, ThreeWayAndSwappedConnectionsAreByteExact) {
 TEST_P(NdmjobJobs, DirectAccessRestoreOfSingleFiles) {
   auto b = backup();
   ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
-  const fs::path to = server_->dir() / "export" / "dar";
-  auto r = restore(to, {"-E", "DIRECT=y", "/small/f150.txt", "/small/deeper/with space and ünïcödé.dat"});
-  ASSERT_TRUE(r.has("Operation ended OKAY")) << r.output;
-  EXPECT_TRUE(r.has("LOG_FILE messages: 2 OK, 0 ERROR")) << r.output;
-  for (const char* name : {"small/f150.txt", "small/deeper/with space and ünïcödé.dat"}) {
-    std::ifstream a(src_ / name, std::ios::binary), c(to / name, std::ios::binary);
-    ASSERT_TRUE(c) << name << " was not restored";
-    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(a)), {}), std::string((std::istreambuf_iterator<char>(c)), {}));
-  }
-  EXPECT_FALSE(fs::exists(to / "big1.bin")) << "only the named files come back";
+  restore_two_files_by_direct_access();
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, NdmjobJobs, ::testing::Values(2, 3, 4),
+                         [](const auto& i) { return "v" + std::to_string(i.param); });
+
+// Directory/node history (issue 18). ndmjob sends HIST=y after the -E
+// variables, so it asks for node history with its own HIST_TYPE=d; its
+// index then holds "DHr root", "DHd parent name UNIX node" and "DHn node
+// UNIX stat @fh_info" lines, and -J resolves a path through them.
+class NdmjobNodeHistory : public NdmjobJobs {
+ protected:
+  std::string index_text() {
+    std::ifstream idx(server_->dir() / "index");
+    return std::string((std::istreambuf_iterator<char>(idx)), {});
+  }
+};
+
+TEST_P(NdmjobNodeHistory, IndexResolvesPathsAndDirectAccessRestoresFromIt) {
+  auto b = backup({"-E", "HIST_TYPE=d"});
+  ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
+  EXPECT_FALSE(b.has("non-conforming")) << "the first entry is \".\"\n" << b.output;
+  const std::string index = index_text();
+  struct stat root{}, small{}, f150{};
+  ASSERT_EQ(::lstat(src_.c_str(), &root), 0);
+  ASSERT_EQ(::lstat((src_ / "small").c_str(), &small), 0);
+  ASSERT_EQ(::lstat((src_ / "small" / "f150.txt").c_str(), &f150), 0);
+  EXPECT_NE(index.find(fmt::format("DHr {}\n", root.st_ino)), std::string::npos) << "the root node is known";
+  EXPECT_NE(index.find(fmt::format("DHd {} small UNIX {}\n", root.st_ino, small.st_ino)), std::string::npos);
+  EXPECT_NE(index.find(fmt::format("DHd {} f150.txt UNIX {}\n", small.st_ino, f150.st_ino)), std::string::npos);
+  EXPECT_NE(index.find(fmt::format("DHn {} UNIX f- m{:04o} u{} g{} s{}", f150.st_ino, f150.st_mode & 07777, f150.st_uid,
+                                   f150.st_gid, f150.st_size)),
+            std::string::npos)
+      << "its node, with its stats";
+  EXPECT_EQ(index.find("DHf "), std::string::npos) << "no file-style history";
+
+  restore_two_files_by_direct_access();
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, NdmjobNodeHistory, ::testing::Values(3, 4),
+                         [](const auto& i) { return "v" + std::to_string(i.param); });
+
+// Wireshark's dissector reads a node-history backup (ndmjob, HIST_TYPE=d)
+// without a malformed packet or an expert item. It decodes NDMP only on TCP
+// port 10000 whatever decode-as says (packet-ndmp.c checks the port), so
+// the test takes a network namespace of its own, where 10000 is free.
+class WiresharkNodeHistory : public ::testing::TestWithParam<int> {};
+
+TEST_P(WiresharkNodeHistory, BackupDecodesWithoutWarnings) {
+  if (!ndmjob_available()) GTEST_SKIP() << "SKIPPED: ndmjob is not installed (apt-get install amanda-common)";
+  std::string why;
+  if (!enter_private_loopback(why)) GTEST_SKIP() << "SKIPPED: no Wireshark decode: " << why;
+  TestServer s([](server::Config& c) {
+    library(c, 256);
+    c.listen = {{"127.0.0.1", kWiresharkNdmpPort}};
+  });
+  const fs::path src = s.dir() / "export" / "src";
+  make_tree(src, 1u << 20);
+  const std::string a = agent(s, GetParam());
+  ASSERT_TRUE(run_ndmjob({"-v", "-o", "load=1000", "-R", a, "-r", "emu-changer"}).has("Operation complete"));
+  TsharkCapture capture;
+  if (!capture.start(kWiresharkNdmpPort, why)) GTEST_SKIP() << "SKIPPED: no Wireshark decode: " << why;
+  auto b = run_ndmjob({"-v", "-c", "-D", a, "-f", "emu-drive0", "-C", src.string(), "-B", "tar", "-I",
+                       (s.dir() / "index").string(), "-E", "HIST_TYPE=d"});
+  auto packets = capture.finish();
+  ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
+  size_t dirs = 0, nodes = 0, ndmp = 0, opens = 0;
+  for (const auto& p : packets) {
+    opens += p.ndmp_msg.find("0x00000900") != std::string::npos;
+    const bool is_ndmp = p.protocols.find("ndmp") != std::string::npos;
+    ndmp += is_ndmp;
+    if (p.ndmp_msg.find("0x00000704") != std::string::npos) ++dirs;
+    if (p.ndmp_msg.find("0x00000705") != std::string::npos) ++nodes;
+    EXPECT_EQ(p.malformed, "") << "malformed: " << p.ndmp_msg << " " << p.protocols;
+    if (is_ndmp) EXPECT_EQ(p.expert, "") << "expert info on " << p.ndmp_msg;
+  }
+  EXPECT_GT(ndmp, 10u) << "the capture holds the job";
+  EXPECT_GT(opens, 0u) << "CONNECT_OPEN captured: the dissector knows the version";
+  std::string decoded;
+  for (const auto& p : packets) decoded += p.ndmp_msg + "/" + p.ndmp_msg_type + " ";
+  EXPECT_GT(dirs, 0u) << "FH_ADD_DIR decoded; messages seen: " << decoded;
+  EXPECT_GT(nodes, 0u) << "FH_ADD_NODE decoded";
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, WiresharkNodeHistory, ::testing::Values(3, 4),
                          [](const auto& i) { return "v" + std::to_string(i.param); });
 
 TEST(NdmjobJobsAcross, ThreeWayBetweenTwoServers) {

@@ -194,6 +194,8 @@ TEST(Config, ButypeTarWithEnvAndVersionAttrs) {
     EXPECT_EQ(b[0].name, "tar");
     EXPECT_FALSE(b[0].default_env.empty());
     EXPECT_EQ(b[0].attrs & 0x0200, v == 4 ? 0x0200u : 0u) << "0x0200 is only meaningful in v4";
+    EXPECT_EQ(b[0].attrs & 0x0400, v == 4 ? 0x0400u : 0u) << "v4 BACKUP_FH_DIR: node history (HIST=d) is offered";
+    EXPECT_EQ(b[0].attrs & 0x0008, 0x0008u) << "BACKUP_DIRECT: file and node history carry fh_info";
   }
   auto c2 = s.login(2);
   msg::ConfigGetButypeAttrRequest q;

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "backup/content_check.h"
+#include "backup/digest.h"
 #include "backup/tree_writer.h"
 #include "common/log.h"
 
@@ -30,7 +32,35 @@ struct NameState {
 
 const char* or_unknown(const char* s) { return s ? s : "unknown error"; }
 
+// A regular file read and hashed, waiting for the digest record that
+// follows its data (digest.h).
+struct PendingFile {
+  std::string path;   // archive name, "/"-prefixed, raw
+  std::string shown;  // the same, printable
+  uint64_t header = 0;
+  uint64_t size = 0;
+  Sha256Digest sha{};
+  int idx = -2;
+  std::vector<std::string> differences;  // compare mode
+};
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
 }  // namespace
+
+const char* to_string(FileResult::Outcome o) {
+  switch (o) {
+    case FileResult::Outcome::verified: return "verified";
+    case FileResult::Outcome::unverified: return "unverified";
+    case FileResult::Outcome::mismatch: return "digest mismatch";
+    case FileResult::Outcome::differs: return "differs";
+  }
+  return "?";
+}
 
 const char* to_string(NameOutcome o) {
   switch (o) {
@@ -61,6 +91,12 @@ struct RestoreEngine::Impl {
   Status source_status;
   bool zero_copy = true;  // until the source says it cannot view
   size_t viewed = 0;      // bytes handed to libarchive straight from the source, to release
+  uint64_t base = 0;      // stream offset of the source's first byte
+
+  DigestTap tap;
+  ContentCheck content;
+  std::optional<PendingFile> pending;
+  uint64_t chain_start = 0;  // stream offset of the current entry's own first header block
 
   Impl(RestoreRequest r, RestoreReporter* rep, WarningSink* w)
       : req(std::move(r)), reporter(rep), warnings(w) {
@@ -76,7 +112,11 @@ struct RestoreEngine::Impl {
 
   Status prepare_root() {
     root = printable(req.destination.name.empty() ? req.destination_root : req.destination.name);
-    if (!req.destination) return Status::invalid_argument("no restore destination given");
+    if (req.check == CheckMode::verify) return Status::ok();  // writes nothing, reads nothing on disk
+    if (!req.destination)
+      return Status::invalid_argument(req.check == CheckMode::compare ? "no directory to compare with given"
+                                                                      : "no restore destination given");
+    if (req.check == CheckMode::compare) return Status::ok();
     tree = std::make_unique<TreeWriter>(req.destination, req.privileges, req.restore_owner.value_or(geteuid() == 0));
     return Status::ok();
   }
@@ -105,6 +145,7 @@ struct RestoreEngine::Impl {
       if (!self->source_status) return -1;
       data = self->buf.data();
     }
+    self->tap.feed(data, got);
     *out = data;
     std::lock_guard lk(self->mu);
     self->prog.bytes_read += got;
@@ -184,6 +225,7 @@ struct RestoreEngine::Impl {
       std::lock_guard lk(mu);
       prog.current_path = shown;
     }
+    if (req.check != CheckMode::restore) return check_entry(rd, e, path, idx, rel, shown);
     std::optional<std::string> link, link_rel;
     if (const char* hl = archive_entry_hardlink(e)) {
       link = canonical_relative(hl);
@@ -209,6 +251,8 @@ struct RestoreEngine::Impl {
       return failed(idx, shown, r);
     }
     if (tree->file_open()) {
+      const bool hashed = has_content(e);
+      if (hashed) content.begin(static_cast<uint64_t>(archive_entry_size(e)), -1);
       const void* data;
       size_t size;
       la_int64_t offset;
@@ -230,16 +274,132 @@ struct RestoreEngine::Impl {
           log::info("restore {}: removed partial {}", root, shown);
           return failed(idx, shown, EntryResult::failed(strerror(err), err));
         }
+        if (hashed) content.block(data, size, offset);
       }
       r = tree->end_file(e);
       for (const auto& n : r.notes) warn(fmt::format("{}: {}", shown, n));
       if (r.kind != EntryResult::Kind::ok) return failed(idx, shown, r);
+      if (hashed) await_digest(path, shown, e, idx, {});
     }
     if (idx >= 0) names[static_cast<size_t>(idx)].entries++;
     std::lock_guard lk(mu);
     ++prog.entries_restored;
     ++sum.entries_restored;
     return Status::ok();
+  }
+
+  static bool has_content(archive_entry* e) {
+    return archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e) && archive_entry_size(e) > 0;
+  }
+
+  void await_digest(const std::string& path, const std::string& shown, archive_entry* e, int idx,
+                    std::vector<std::string> differences) {
+    PendingFile p;
+    p.path = "/" + path;
+    p.shown = shown;
+    p.header = chain_start;
+    p.size = static_cast<uint64_t>(archive_entry_size(e));
+    p.sha = content.finish(differences);
+    p.idx = idx;
+    p.differences = std::move(differences);
+    pending = std::move(p);
+  }
+
+  // Verify and compare: read the entry, write nothing.
+  Status check_entry(archive* rd, archive_entry* e, const std::string& path, int idx, const std::string& rel,
+                     const std::string& shown) {
+    std::vector<std::string> diffs;
+    UniqueFd disk;
+    if (req.check == CheckMode::compare) diffs = compare_entry(req.destination, rel, e, disk);
+    {
+      std::lock_guard lk(mu);
+      ++sum.entries_checked;
+      ++prog.entries_restored;
+    }
+    if (idx >= 0) names[static_cast<size_t>(idx)].entries++;
+    if (!has_content(e)) {
+      if (!diffs.empty()) file_checked(idx, "/" + path, shown, {FileResult::Outcome::differs, joined(diffs)});
+      return Status::ok();
+    }
+    content.begin(static_cast<uint64_t>(archive_entry_size(e)), disk.get());
+    const void* data;
+    size_t size;
+    la_int64_t offset;
+    for (;;) {
+      int rr = archive_read_data_block(rd, &data, &size, &offset);
+      if (rr == ARCHIVE_EOF) break;
+      if (rr < ARCHIVE_WARN) {
+        if (!source_status) return source_status;
+        return Status::corrupt(fmt::format("reading data of {}: {}", shown, or_unknown(archive_error_string(rd))));
+      }
+      content.block(data, size, offset);
+    }
+    await_digest(path, shown, e, idx, std::move(diffs));
+    return Status::ok();
+  }
+
+  // One file's check is complete: count it, tell the operator and the DMA.
+  void file_checked(int idx, const std::string& path, const std::string& shown, const FileResult& r) {
+    using O = FileResult::Outcome;
+    {
+      std::lock_guard lk(mu);
+      if (r.outcome == O::verified) ++sum.files_verified;
+      if (r.outcome == O::unverified) ++sum.files_unverified;
+      if (r.outcome == O::mismatch) ++sum.digest_mismatches;
+      if (r.outcome == O::differs || (r.outcome == O::mismatch && req.check == CheckMode::compare)) ++sum.entries_differ;
+    }
+    const bool bad = r.outcome == O::mismatch || r.outcome == O::differs;
+    if (bad) warn(fmt::format("{}: {}: {}", shown, to_string(r.outcome), r.reason));
+    if (idx >= 0 && bad) {
+      auto& n = names[static_cast<size_t>(idx)];
+      if (n.failures++ == 0) n.first_failure = fmt::format("{}: {}", shown, r.reason);
+    }
+    // A file named in the list gets its result as that name's; one inside
+    // a named directory (or with no list) gets its own.
+    const bool own_name = idx >= 0 && *names[static_cast<size_t>(idx)].name == path.substr(1);
+    if (!own_name && reporter && (bad || req.check != CheckMode::restore)) reporter->file_result(path, r);
+  }
+
+  // The header chain at stream offset `at` has just been read (or the end of
+  // the archive): the digest record of the file before, if any, is there.
+  Status resolve_digest(uint64_t at) {
+    auto rec = tap.take(at);
+    chain_start = at + (rec ? kDigestRecordBytes : 0);
+    if (!pending) return Status::ok();
+    PendingFile p = std::move(*pending);
+    pending.reset();
+    FileResult r;
+    using O = FileResult::Outcome;
+    if (!rec) {
+      r.outcome = O::unverified;
+    } else if (rec->file_offset != p.header || rec->size != p.size) {
+      r = {O::mismatch, fmt::format("the digest record after it is for the file at offset {} ({} bytes), not this one "
+                                    "(offset {}, {} bytes): the stream is damaged",
+                                    rec->file_offset, rec->size, p.header, p.size)};
+    } else if (rec->sha256 != p.sha) {
+      r = {O::mismatch, fmt::format("content does not match its SHA-256 digest (recorded {}, read {})",
+                                    to_hex(rec->sha256), to_hex(p.sha))};
+    } else {
+      r.outcome = O::verified;
+    }
+    if (!p.differences.empty()) {
+      if (r.outcome != O::mismatch) r.outcome = O::differs, r.reason.clear();
+      r.reason += (r.reason.empty() ? "" : "; ") + joined(p.differences);
+    }
+    file_checked(p.idx, p.path, p.shown, r);
+    report_if_file_name(p.idx, p.path.substr(1));
+    if (r.outcome == O::mismatch && req.check == CheckMode::restore && req.halt_on_mismatch)
+      return Status::corrupt(fmt::format("{}: {}; restore halted (DIGEST_MISMATCH=halt)", p.shown, r.reason));
+    return Status::ok();
+  }
+
+  // A name that selects exactly one non-directory is done once that entry is.
+  void report_if_file_name(int idx, const std::string& path) {
+    if (idx < 0) return;
+    auto& n = names[static_cast<size_t>(idx)];
+    if (n.reported || *n.name != path) return;
+    report(static_cast<size_t>(idx), n.failures ? NameResult{NameOutcome::failed, n.first_failure, n.entries}
+                                                : NameResult{NameOutcome::restored, "", n.entries});
   }
 
   // One pass over a source. `range` null = sequential over everything.
@@ -249,6 +409,10 @@ struct RestoreEngine::Impl {
     source = &src;
     source_status = Status::ok();
     zero_copy = true;
+    base = range ? range->offset : 0;
+    tap.restart(base);
+    pending.reset();
+    chain_start = base;
     archive* rd = archive_read_new();
     if (!rd) return Status::io_error("out of memory creating the reader");
     // The reader first (it may still point into a viewed block), then the
@@ -271,6 +435,8 @@ struct RestoreEngine::Impl {
       if (cancelled.load()) return Status::aborted("restore aborted");
       archive_entry* e = nullptr;
       int r = archive_read_next_header(rd, &e);
+      if (r >= ARCHIVE_WARN || r == ARCHIVE_EOF)
+        if (auto s = resolve_digest(base + static_cast<uint64_t>(archive_read_header_position(rd))); !s) return s;
       if (r == ARCHIVE_EOF) break;
       if (r == ARCHIVE_WARN) warn(or_unknown(archive_error_string(rd)));
       if (r < ARCHIVE_WARN) {
@@ -302,12 +468,8 @@ struct RestoreEngine::Impl {
       int idx = select(*path);
       if (idx == -1) continue;  // not selected; the reader skips its data
       if (auto s = restore_entry(rd, e, *path, idx); !s) return s;
-      if (idx >= 0 && !names[static_cast<size_t>(idx)].reported && archive_entry_filetype(e) != AE_IFDIR &&
-          *names[static_cast<size_t>(idx)].name == *path) {
-        auto& n = names[static_cast<size_t>(idx)];
-        report(static_cast<size_t>(idx), n.failures ? NameResult{NameOutcome::failed, n.first_failure, n.entries}
-                                                    : NameResult{NameOutcome::restored, "", n.entries});
-      }
+      // A file waiting for its digest is reported when the digest is in.
+      if (archive_entry_filetype(e) != AE_IFDIR && !pending) report_if_file_name(idx, *path);
     }
     return Status::ok();
   }
@@ -320,6 +482,10 @@ struct RestoreEngine::Impl {
       EntryResult r = tree->finish();
       for (const auto& n : r.notes) warn(n);
     }
+    if (sum.files_unverified)
+      warn(fmt::format("{} file(s) carry no digest (an archive from another tool or an older ndmpd): {} without a "
+                       "content check",
+                       sum.files_unverified, req.check == CheckMode::restore ? "restored" : "read"));
     for (size_t i = 0; i < names.size(); ++i) {
       auto& n = names[i];
       if (!n.name) report(i, {NameOutcome::failed, "name is not a safe relative path", 0});

@@ -98,7 +98,7 @@ std::vector<std::string> compare_entry(const Dir& root, const std::string& rel, 
   if (is_root) {
     parent = root;
   } else if (auto s = open_beneath(root, slash == std::string::npos ? "" : rel.substr(0, slash), false, parent); !s) {
-    diff.push_back(fmt::format("Cannot reach it on disk: {}", s.text()));
+    diff.push_back(fmt::format("Cannot reach it on disk: {}", printable(s.text())));
     return diff;
   }
   if (fstatat(parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -128,6 +128,14 @@ std::vector<std::string> compare_entry(const Dir& root, const std::string& rel, 
     if (static_cast<int64_t>(st.st_size) != archive_entry_size(e))
       diff.push_back(fmt::format("Size differs (archive: {}, disk: {})", archive_entry_size(e), st.st_size));
     content_fd = UniqueFd(openat(parent.get(), leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    // Swapped for something else since the stat (a device there could act
+    // on being opened; nothing is read from one): compare with nothing.
+    struct stat now{};
+    if (content_fd && (fstat(content_fd.get(), &now) != 0 || !S_ISREG(now.st_mode) || now.st_ino != st.st_ino ||
+                       now.st_dev != st.st_dev)) {
+      content_fd.reset();
+      diff.push_back("Changed while being compared");
+    }
   }
   return diff;
 }

@@ -97,6 +97,10 @@ struct RestoreEngine::Impl {
   ContentCheck content;
   std::optional<PendingFile> pending;
   uint64_t chain_start = 0;  // stream offset of the current entry's own first header block
+  std::string last_shown = "the start";  // the last entry read, to place damage
+  std::optional<uint64_t> damage_from;   // inside a damaged stretch since this offset
+  std::string damage_after;
+  std::string first_damage;
 
   Impl(RestoreRequest r, RestoreReporter* rep, WarningSink* w)
       : req(std::move(r)), reporter(rep), warnings(w) {
@@ -253,28 +257,21 @@ struct RestoreEngine::Impl {
     if (tree->file_open()) {
       const bool hashed = has_content(e);
       if (hashed) content.begin(static_cast<uint64_t>(archive_entry_size(e)), -1);
-      const void* data;
-      size_t size;
-      la_int64_t offset;
-      for (;;) {
-        int rr = archive_read_data_block(rd, &data, &size, &offset);
-        if (rr == ARCHIVE_EOF) break;
-        if (rr < ARCHIVE_WARN) {
-          // The stream ended inside this file's data (connection lost, bad
-          // archive): a file with a zero-filled tail must not look restored.
-          tree->discard_file();
-          log::info("restore {}: removed partial {}", root, shown);
-          if (!source_status) return source_status;
-          return Status::corrupt(fmt::format("reading data of {}: {}", shown, or_unknown(archive_error_string(rd))));
-        }
-        if (int err = tree->write_data(data, size, offset)) {
-          // A half-written file looks restored to anyone who does not read
-          // the log; remove it.
-          tree->discard_file();
-          log::info("restore {}: removed partial {}", root, shown);
-          return failed(idx, shown, EntryResult::failed(strerror(err), err));
-        }
+      int write_err = 0;
+      Status read = each_block(rd, shown, [&](const void* data, size_t size, int64_t offset) {
+        if ((write_err = tree->write_data(data, size, offset))) return false;
         if (hashed) content.block(data, size, offset);
+        return true;
+      });
+      if (!read || write_err) {
+        // The stream ended inside this file's data (connection lost, bad
+        // archive) or the write failed: a file with a zero-filled tail or
+        // half written must not look restored to anyone who does not read
+        // the log; remove it.
+        tree->discard_file();
+        log::info("restore {}: removed partial {}", root, shown);
+        if (!read) return read;
+        return failed(idx, shown, EntryResult::failed(strerror(write_err), write_err));
       }
       r = tree->end_file(e);
       for (const auto& n : r.notes) warn(fmt::format("{}: {}", shown, n));
@@ -286,6 +283,24 @@ struct RestoreEngine::Impl {
     ++prog.entries_restored;
     ++sum.entries_restored;
     return Status::ok();
+  }
+
+  // Hands the current entry's data blocks to `take` until the entry ends or
+  // `take` returns false; non-OK when the stream fails inside the data.
+  template <class Take>
+  Status each_block(archive* rd, const std::string& shown, Take&& take) {
+    const void* data;
+    size_t size;
+    la_int64_t offset;
+    for (;;) {
+      int rr = archive_read_data_block(rd, &data, &size, &offset);
+      if (rr == ARCHIVE_EOF) return Status::ok();
+      if (rr < ARCHIVE_WARN) {
+        if (!source_status) return source_status;
+        return Status::corrupt(fmt::format("reading data of {}: {}", shown, or_unknown(archive_error_string(rd))));
+      }
+      if (!take(data, size, static_cast<int64_t>(offset))) return Status::ok();
+    }
   }
 
   static bool has_content(archive_entry* e) {
@@ -322,18 +337,11 @@ struct RestoreEngine::Impl {
       return Status::ok();
     }
     content.begin(static_cast<uint64_t>(archive_entry_size(e)), disk.get());
-    const void* data;
-    size_t size;
-    la_int64_t offset;
-    for (;;) {
-      int rr = archive_read_data_block(rd, &data, &size, &offset);
-      if (rr == ARCHIVE_EOF) break;
-      if (rr < ARCHIVE_WARN) {
-        if (!source_status) return source_status;
-        return Status::corrupt(fmt::format("reading data of {}: {}", shown, or_unknown(archive_error_string(rd))));
-      }
+    Status read = each_block(rd, shown, [&](const void* data, size_t size, int64_t offset) {
       content.block(data, size, offset);
-    }
+      return true;
+    });
+    if (!read) return read;
     await_digest(path, shown, e, idx, std::move(diffs));
     return Status::ok();
   }
@@ -402,6 +410,36 @@ struct RestoreEngine::Impl {
                                                 : NameResult{NameOutcome::restored, "", n.entries});
   }
 
+  // A header that fails its checksum (a bad block on tape): GNU tar's
+  // "Skipping to next header". The file it began cannot be named; the one
+  // before it loses its digest check.
+  Status damaged_at(uint64_t at) {
+    if (damage_from) return Status::ok();
+    damage_from = at;
+    damage_after = last_shown;
+    if (pending) {
+      file_checked(pending->idx, pending->path, pending->shown, {FileResult::Outcome::unverified, ""});
+      report_if_file_name(pending->idx, pending->path.substr(1));
+      pending.reset();
+    }
+    if (req.check == CheckMode::restore && req.halt_on_mismatch)
+      return Status::corrupt(fmt::format("damaged archive at stream offset {} (after {}); restore halted "
+                                         "(DIGEST_MISMATCH=halt)", at, damage_after));
+    return Status::ok();
+  }
+
+  void damage_ends(uint64_t at) {
+    if (!damage_from) return;
+    warn(fmt::format("damaged archive: stream bytes {} to {} (after {}) hold no readable header; skipped to the next "
+                     "good one",
+                     *damage_from, at, damage_after));
+    {
+      std::lock_guard lk(mu);
+      if (sum.damaged_regions++ == 0) first_damage = fmt::format("at stream offset {}, after {}", *damage_from, damage_after);
+    }
+    damage_from.reset();
+  }
+
   // One pass over a source. `range` null = sequential over everything.
   Status pass(ByteSource& src, const ReadRange* range) {
     if (!root_status) return root_status;
@@ -435,13 +473,23 @@ struct RestoreEngine::Impl {
       if (cancelled.load()) return Status::aborted("restore aborted");
       archive_entry* e = nullptr;
       int r = archive_read_next_header(rd, &e);
-      if (r >= ARCHIVE_WARN || r == ARCHIVE_EOF)
-        if (auto s = resolve_digest(base + static_cast<uint64_t>(archive_read_header_position(rd))); !s) return s;
+      const uint64_t at = base + static_cast<uint64_t>(archive_read_header_position(rd));
+      if (r == ARCHIVE_RETRY && source_status) {
+        if (auto s = damaged_at(at); !s) return s;
+        continue;  // libarchive looks for the next good header, block by block
+      }
+      if (r >= ARCHIVE_WARN || r == ARCHIVE_EOF) {
+        damage_ends(at);
+        if (auto s = resolve_digest(at); !s) return s;
+      }
       if (r == ARCHIVE_EOF) break;
       if (r == ARCHIVE_WARN) warn(or_unknown(archive_error_string(rd)));
       if (r < ARCHIVE_WARN) {
         if (!source_status) return source_status;
-        return Status::corrupt(fmt::format("bad tar header: {}", or_unknown(archive_error_string(rd))));
+        // libarchive 3.6 cannot skip a damaged header that follows a pax
+        // extended header (every entry of ours has one): say where it is.
+        return Status::corrupt(fmt::format("bad tar header after {} (stream byte {} or later): {}", last_shown,
+                                           chain_start, or_unknown(archive_error_string(rd))));
       }
       const char* raw = archive_entry_pathname(e);
       auto path = canonical_relative(raw ? raw : "");
@@ -465,6 +513,7 @@ struct RestoreEngine::Impl {
         }
       }
       first = false;
+      last_shown = printable("/" + *path);
       int idx = select(*path);
       if (idx == -1) continue;  // not selected; the reader skips its data
       if (auto s = restore_entry(rd, e, *path, idx); !s) return s;
@@ -478,6 +527,11 @@ struct RestoreEngine::Impl {
     if (finished) return Status::ok();
     finished = true;
     Status s;
+    if (sum.damaged_regions)
+      s = Status::corrupt(fmt::format("the archive is damaged: {} stretch(es) without a readable header were skipped, "
+                                      "the first {}; the files there are lost, everything else was {}",
+                                      sum.damaged_regions, first_damage,
+                                      req.check == CheckMode::restore ? "restored" : "checked"));
     if (tree) {
       EntryResult r = tree->finish();
       for (const auto& n : r.notes) warn(n);
@@ -497,6 +551,31 @@ struct RestoreEngine::Impl {
     return s;
   }
 };
+
+std::string job_title(const RestoreRequest& req) {
+  switch (req.check) {
+    case CheckMode::restore: return "restore into " + req.destination_root;
+    case CheckMode::verify: return "verify of the stream";
+    case CheckMode::compare: return "compare with " + req.destination_root;
+  }
+  return "?";
+}
+
+std::string summary_text(const RestoreRequest& req, const RestoreSummary& sum, double seconds) {
+  const std::string digests = fmt::format("{} file(s) matched their digest, {} mismatched, {} had none",
+                                          sum.files_verified, sum.digest_mismatches, sum.files_unverified);
+  const std::string what =
+      req.check == CheckMode::restore
+          ? fmt::format("{} entries restored, {} refused, {} failed", sum.entries_restored, sum.entries_refused,
+                        sum.entries_failed)
+          : fmt::format("{} entries checked", sum.entries_checked);
+  const std::string differ =
+      req.check == CheckMode::compare ? fmt::format("; {} differ from the disk", sum.entries_differ) : "";
+  const std::string damaged =
+      sum.damaged_regions ? fmt::format("; {} damaged stretch(es) skipped", sum.damaged_regions) : "";
+  return fmt::format("{} done: {}; {}{}{}; {} bytes in {:.1f} s", job_title(req), what, digests, differ, damaged,
+                     sum.bytes_read, seconds);
+}
 
 RestoreEngine::RestoreEngine(RestoreRequest request, RestoreReporter* reporter, WarningSink* warnings)
     : impl_(std::make_unique<Impl>(std::move(request), reporter, warnings)) {}

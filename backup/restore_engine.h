@@ -62,6 +62,15 @@
 // with Status::corrupt. A file without a record (another tool's archive, an
 // older ndmpd) is restored unchecked; finish() logs one note with the count.
 //
+// Damage: a plain ustar header that fails its checksum (ARCHIVE_RETRY) is
+// skipped as GNU tar does, up to the next good header, with one warning per
+// damaged stretch naming its stream offsets and the entry before it; the
+// restore goes on (unless halt_on_mismatch) and finish() then returns
+// Status::corrupt, so the job does not look clean. libarchive 3.6 cannot
+// skip a damaged header behind a pax extended header (ndmpd writes one for
+// every entry): that stops the job with Status::corrupt naming the last good
+// entry.
+//
 // Verify (check != restore): the same reading, hashing and reporting, but
 // nothing is written and `destination` is not needed; compare mode also
 // compares every entry with the one below `destination` (content_check.h)
@@ -151,7 +160,15 @@ struct RestoreSummary {
   uint64_t digest_mismatches = 0;
   uint64_t entries_differ = 0;    // compare mode: differs from the disk
   uint64_t entries_checked = 0;   // verify/compare: entries read and checked
+  uint64_t damaged_regions = 0;   // stretches with no readable header, skipped
 };
+
+// "restore into DIR", "verify of the stream", "compare with DIR": the job
+// as the operator's log names it.
+std::string job_title(const RestoreRequest& req);
+// The closing line of a job (its last LOG): what was restored or checked,
+// the digest counts, bytes and time.
+std::string summary_text(const RestoreRequest& req, const RestoreSummary& sum, double seconds);
 
 class RestoreEngine {
  public:

@@ -386,23 +386,6 @@ class LogFileReporter : public backup::RestoreReporter {
   JobHost& s_;
 };
 
-// The closing LOG of a restore, verify or compare job, in an operator's words.
-std::string recover_summary(const backup::RestoreRequest& req, const backup::RestoreSummary& sum, double secs) {
-  std::string digests = fmt::format("{} file(s) matched their digest, {} mismatched, {} had none", sum.files_verified,
-                                    sum.digest_mismatches, sum.files_unverified);
-  if (req.check == backup::CheckMode::restore)
-    return fmt::format("restore into {} done: {} entries restored, {} refused, {} failed; {}; {} bytes in {:.1f} s",
-                       req.destination_root, sum.entries_restored, sum.entries_refused, sum.entries_failed, digests,
-                       sum.bytes_read, secs);
-  return fmt::format("{} {}: {} entries checked; {}{}; {} bytes in {:.1f} s",
-                     req.check == backup::CheckMode::compare ? "compare with" : "verify of the backup",
-                     req.check == backup::CheckMode::compare ? req.destination_root : std::string("stream"),
-                     sum.entries_checked, digests,
-                     req.check == backup::CheckMode::compare ? fmt::format("; {} differ from the disk", sum.entries_differ)
-                                                             : std::string(),
-                     sum.bytes_read, secs);
-}
-
 }  // namespace
 
 void start_data_backup(JobHost& s, backup::BackupRequest req) {
@@ -474,9 +457,8 @@ void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm:
     lock.unlock();
     ChannelSource source(s, chan);
     // destination_root is already printable (data.cc); the other names are raw.
-    log::info("{}: {} {} started ({} name(s){})", s.tag(), backup::to_string(req.check),
-              req.check == backup::CheckMode::verify ? "of the stream" : "into " + req.destination_root,
-              req.nlist.size(), direct ? ", direct access" : "");
+    log::info("{}: {} started ({} name(s){})", s.tag(), backup::job_title(req), req.nlist.size(),
+              direct ? ", direct access" : "");
     const auto t0 = std::chrono::steady_clock::now();
     backup::Status st;
     auto post_read = [&](uint64_t offset, uint64_t length) {
@@ -513,13 +495,13 @@ void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm:
     report_tape_alerts_after_job(s);  // before the halt, which carries the flags
     if (st.is_ok()) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::string text = recover_summary(req, sum, secs);
+      std::string text = backup::summary_text(req, sum, secs);
       const bool damaged = sum.digest_mismatches || sum.entries_differ;
       log::info("{}: {}", s.tag(), text);
       log_to_dma(s, damaged ? msg::LogType::error : msg::LogType::normal, text);
       finish(s, j, sm::DataEvent::completed, text);
     } else {
-      std::string text = fmt::format("{} {} failed: {}", backup::to_string(req.check), req.destination_root, st.to_string());
+      std::string text = fmt::format("{} failed: {}", backup::job_title(req), st.to_string());
       log::error("{}: {}", s.tag(), text);
       log_to_dma(s, msg::LogType::error, text);
       finish(s, j, halt_event_for(st), text);

@@ -1,6 +1,7 @@
 // Digests that travel with the data (issue 18): the record format, a
 // restore and a verify that find one flipped bit and name its file, compare
 // mode, archives without digests, and a forged record inside a file.
+#include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 
@@ -235,6 +236,75 @@ TEST_F(Digests, CompareNeverLeavesTheTreeItComparesWith) {
   ASSERT_TRUE(cmp.run(in));
   EXPECT_EQ(cmp.summary().entries_refused, 1u);
   EXPECT_EQ(cmp.summary().entries_checked, 0u);
+}
+
+// The byte offset of the ustar header block whose name field is `name`.
+size_t ustar_header_of(const std::vector<std::byte>& bytes, const std::string& name) {
+  for (size_t o = 0; o + 512 <= bytes.size(); o += 512)
+    if (std::equal(name.begin(), name.end(), bytes.begin() + static_cast<long>(o),
+                   [](char c, std::byte x) { return x == std::byte(c); }) &&
+        bytes[o + name.size()] == std::byte{0})
+      return o;
+  return 0;
+}
+
+TEST_F(Digests, DamagedHeaderStopsTheJobNamingTheEntryBefore) {
+  // One bit in the name of sub/c.txt's ustar header: its checksum fails.
+  std::vector<std::byte> bytes = b.sink.bytes;
+  size_t at = ustar_header_of(bytes, "sub/c.txt");
+  ASSERT_NE(at, 0u) << "no ustar header named sub/c.txt";
+  bytes[at + 2] ^= std::byte{0x02};
+  for (CheckMode mode : {CheckMode::restore, CheckMode::verify}) {
+    RestoreEngine engine(mode == CheckMode::restore ? into(dst.path()) : verify_request(mode), nullptr);
+    MemorySource in(bytes);
+    Status s = engine.run(in);
+    EXPECT_EQ(s.code(), Status::Code::corrupt) << to_string(mode) << ": " << s.to_string();
+    EXPECT_NE(s.text().find("after /sub"), std::string::npos) << s.text();
+    EXPECT_EQ(engine.summary().files_verified, 2u) << "a-link (a.txt's data) and big.bin checked before it";
+  }
+  EXPECT_EQ(read_file(dst.sub("big.bin")), read_file(src.sub("big.bin")));
+}
+
+TEST(DigestsDamage, PlainUstarDamageIsSkippedLikeGnuTarAndFailsTheJobAtTheEnd) {
+  // Another tool's ustar archive (no pax headers): libarchive can skip a
+  // damaged header block by block, as GNU tar does.
+  std::vector<std::byte> bytes;
+  archive* w = archive_write_new();
+  archive_write_set_format_ustar(w);
+  archive_write_open(w, &bytes, nullptr,
+                     [](archive*, void* c, const void* p, size_t n) -> la_ssize_t {
+                       auto* v = static_cast<std::vector<std::byte>*>(c);
+                       v->insert(v->end(), static_cast<const std::byte*>(p), static_cast<const std::byte*>(p) + n);
+                       return static_cast<la_ssize_t>(n);
+                     },
+                     nullptr);
+  for (auto [name, text] : {std::pair{"one", std::string("1")}, {"two", random_text(3000, 5)}, {"three", "3"}}) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, static_cast<la_int64_t>(text.size()));
+    archive_write_header(w, e);
+    archive_write_data(w, text.data(), text.size());
+    archive_entry_free(e);
+  }
+  archive_write_free(w);
+  size_t at = ustar_header_of(bytes, "two");
+  ASSERT_NE(at, 0u);
+  bytes[at + 1] ^= std::byte{0x01};
+  TempDir dst("dst");
+  RecordingWarnings warn;
+  RestoreEngine restore(into(dst.path()), nullptr, &warn);
+  MemorySource in(bytes);
+  Status s = restore.run(in);
+  EXPECT_EQ(s.code(), Status::Code::corrupt) << s.to_string();
+  EXPECT_NE(s.text().find("after /one"), std::string::npos) << s.text();
+  EXPECT_EQ(restore.summary().damaged_regions, 1u);
+  EXPECT_TRUE(warn.any_contains("damaged archive: stream bytes")) << "one warning for the stretch";
+  EXPECT_EQ(std::count_if(warn.lines.begin(), warn.lines.end(),
+                          [](const std::string& l) { return l.find("damaged archive") != std::string::npos; }),
+            1);
+  EXPECT_EQ(read_file(dst.sub("three")), "3") << "what follows the damage is restored";
 }
 
 TEST(DigestsAbsent, ArchiveFromAnotherToolRestoresWithOneNote) {

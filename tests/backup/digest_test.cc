@@ -105,7 +105,7 @@ TEST(DigestTap, FindsRecordsSplitAcrossReadsAndOnlyAtBlockBoundaries) {
   EXPECT_FALSE(tap.take(2048)) << "taken once";
 }
 
-TEST_F(Digests, GnuAndLibarchiveReadersSeeOnlyTheFiles) {
+TEST_F(Digests, LibarchiveListsOnlyTheFilesNotTheRecords) {
   std::vector<std::string> names;
   for (const auto& e : list_stream(b.sink.bytes)) names.push_back(e.path);
   std::sort(names.begin(), names.end());

@@ -360,6 +360,18 @@ TEST_F(Digests, DirectAccessChecksTheFileItReads) {
   }
   ASSERT_TRUE(restore.finish());
   EXPECT_EQ(restore.summary().digest_mismatches, 1u);
+
+  // The clean stream read from the same offset: the record is found and
+  // matches the file's offset, size and content.
+  RestoreEngine clean(into(dst.sub("clean"), {{"/big.bin", "", off}}), &rep);
+  for (const auto& r : plan_direct_reads({{"/big.bin", "", off}})) {
+    MemorySource in(b.sink.bytes, r.offset);
+    ASSERT_TRUE(clean.run_range(in, r));
+  }
+  ASSERT_TRUE(clean.finish());
+  EXPECT_EQ(clean.summary().files_verified, 1u);
+  EXPECT_EQ(clean.summary().digest_mismatches, 0u);
+  EXPECT_EQ(read_file(dst.sub("clean/big.bin")), read_file(src.sub("big.bin")));
 }
 
 }  // namespace

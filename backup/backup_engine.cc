@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "backup/digest.h"
 #include "backup/size_estimate.h"
 #include "common/escape.h"
 #include "common/log.h"
@@ -92,6 +93,7 @@ struct BackupEngine::Run {
   std::vector<std::byte> staging;  // coalesces libarchive's small writes
   size_t staged = 0;
   uint64_t stream_bytes = 0;       // bytes libarchive has produced = next header offset
+  Sha256 sha;                      // the current regular file's content (digest.h)
   Status sink_status;
   Status stop;                     // first fatal reason
   BackupSummary summary;
@@ -202,6 +204,7 @@ struct BackupEngine::Run {
     while (n > 0) {
       if (auto st = check_cancel(); !st) return st;
       size_t k = static_cast<size_t>(std::min<uint64_t>(n, zeros.size()));
+      sha.update(zeros.data(), k);
       if (auto st = write_data(zeros.data(), k); !st) return st;
       n -= k;
     }
@@ -237,6 +240,7 @@ struct BackupEngine::Run {
                         : fmt::format("/{}: read error at offset {} ({}); rest padded with zeros", rel, pos, strerror(errno)));
           return write_zeros(size - pos);
         }
+        sha.update(data.data(), static_cast<size_t>(got));
         if (auto st = write_data(data.data(), static_cast<size_t>(got)); !st) return st;
         pos += static_cast<uint64_t>(got);
       }
@@ -338,9 +342,19 @@ struct BackupEngine::Run {
     if (eng.history_ && eng.req_.options.history != HistoryMode::none)
       if (auto s = eng.history_->add(fh); !s) return s;
 
-    if (S_ISREG(st.st_mode) && !link_entry && st.st_size > 0)
+    const bool has_data = S_ISREG(st.st_mode) && !link_entry && st.st_size > 0;
+    if (has_data) {
+      sha.reset();
       if (auto s = copy_data(fd, rel, static_cast<uint64_t>(st.st_size)); !s) return s;
+    }
     if (archive_write_finish_entry(writer) == ARCHIVE_FATAL) return archive_failure("cannot finish entry");
+    if (has_data) {
+      // After the padded data, where the next header would go (digest.h);
+      // libarchive holds nothing back (bytes_per_block 0), so this is the
+      // stream's next byte.
+      const auto rec = encode_digest_record({sha.finish(), offset, static_cast<uint64_t>(st.st_size)});
+      if (write_cb(writer, this, rec.data(), rec.size()) < 0) return archive_failure("cannot write the digest record");
+    }
     ++summary.entries;
     return Status::Ok();
   }

@@ -18,6 +18,10 @@
 // (tar cannot restore them). Entry names are relative to FILESYSTEM with no
 // leading "/" ("." is the root itself).
 //
+// Digests (digest.h): every regular file of non-zero size is hashed with
+// SHA-256 as its data is copied (one read) and a pax 'g' record carrying the
+// digest follows its data, where the next header would start.
+//
 // Walk rules: symlinks are archived, never followed. The source arrives as
 // an open descriptor (the server opened it below its export's descriptor
 // with no symlink allowed), so nothing here resolves a path by name. The walk stays on the

@@ -103,11 +103,31 @@ Status parse_backup_env(const Env& env, BackupOptions& out) {
   return Status::Ok();
 }
 
+const char* to_string(CheckMode m) {
+  switch (m) {
+    case CheckMode::restore: return "restore";
+    case CheckMode::verify: return "verify";
+    case CheckMode::compare: return "compare";
+  }
+  return "?";
+}
+
 Status parse_restore_env(const Env& env, RestoreEnvOptions& out) {
   out = RestoreEnvOptions{};
   out.env = env;
   if (auto st = bool_var(env, "DIRECT", out.direct); !st) return st;
   if (auto st = bool_var(env, "RECURSIVE", out.recursive); !st) return st;
+  if (auto v = find(env, "VERIFY")) {
+    bool on = false;
+    if (strcasecmp(v->c_str(), "compare") == 0) out.check = CheckMode::compare;
+    else if (parse_bool(*v, on)) out.check = on ? CheckMode::verify : CheckMode::restore;
+    else return Status::invalid_argument("VERIFY=" + *v + " is not y, n or compare");
+  }
+  if (auto v = find(env, "DIGEST_MISMATCH")) {
+    if (strcasecmp(v->c_str(), "halt") == 0) out.halt_on_mismatch = true;
+    else if (strcasecmp(v->c_str(), "continue") == 0) out.halt_on_mismatch = false;
+    else return Status::invalid_argument("DIGEST_MISMATCH=" + *v + " is not continue or halt");
+  }
   return Status::Ok();
 }
 

@@ -11,7 +11,13 @@
 //   LEVEL       0..9, dump semantics (see dump_dates.h)
 //   UPDATE      y | n: record this backup's date for later levels (default y)
 //   EXCLUDE     comma-separated glob patterns (see BackupOptions::excludes)
-// Recognised for restore: DIRECT (default n), RECURSIVE (default y).
+// Recognised for restore: DIRECT (default n), RECURSIVE (default y),
+//   VERIFY      n (default) restores; y reads the stream and checks every
+//               digest, writing nothing; compare also compares each entry
+//               with the file under PREFIX/FILESYSTEM (like tar --compare)
+//   DIGEST_MISMATCH  continue (default) | halt: what a restore does when a
+//               file's content does not match its digest (digest.h). Either
+//               way the file is named in LOG_FILE and a LOG message.
 // Booleans accept y/yes/t/true/1 and n/no/f/false/0, any case.
 #pragma once
 
@@ -40,9 +46,18 @@ struct BackupOptions {
   Env env;  // every variable as the DMA sent it, in order
 };
 
+enum class CheckMode {
+  restore,  // write the entries (the default)
+  verify,   // read the stream, check structure and digests, write nothing
+  compare,  // verify, and compare each entry with the file on disk
+};
+const char* to_string(CheckMode m);
+
 struct RestoreEnvOptions {
   bool direct = false;
   bool recursive = true;
+  CheckMode check = CheckMode::restore;
+  bool halt_on_mismatch = false;
   Env env;
 };
 

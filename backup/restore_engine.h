@@ -52,6 +52,31 @@
 // Status::disk_full after removing the partially written file. A source
 // failure or an unreadable stream stops it too.
 //
+// Digests (issue 18, digest.h): every regular file with a digest record is
+// hashed as it is read and checked when its record arrives, right after its
+// data. A mismatch is reported for that file (FileResult through
+// RestoreReporter::file_result when no name list is given, else as the
+// failure of the name that selected it, and a warning either way). The file
+// stays written, since most of its bytes are probably right and it is named
+// as damaged; the restore goes on unless halt_on_mismatch, which stops it
+// with Status::corrupt. A file without a record (another tool's archive, an
+// older ndmpd) is restored unchecked; finish() logs one note with the count.
+//
+// Damage: a plain ustar header that fails its checksum (ARCHIVE_RETRY) is
+// skipped as GNU tar does, up to the next good header, with one warning per
+// damaged stretch naming its stream offsets and the entry before it; the
+// restore goes on (unless halt_on_mismatch) and finish() then returns
+// Status::corrupt, so the job does not look clean. libarchive 3.6 cannot
+// skip a damaged header behind a pax extended header (ndmpd writes one for
+// every entry): that stops the job with Status::corrupt naming the last good
+// entry.
+//
+// Verify (check != restore): the same reading, hashing and reporting, but
+// nothing is written and `destination` is not needed; compare mode also
+// compares every entry with the one below `destination` (content_check.h)
+// and reports the differences as the file's result. Every regular file gets
+// a FileResult in verify mode (when no name list is given).
+//
 // Threads: run(), run_range() and finish() on one thread (the data thread);
 // cancel() and progress() from any thread.
 #pragma once
@@ -68,6 +93,7 @@
 #include "backup/dir.h"
 #include "backup/file_history.h"
 #include "backup/nlist.h"
+#include "backup/options.h"
 #include "backup/restore_privileges.h"
 #include "backup/status.h"
 
@@ -82,9 +108,23 @@ struct NameResult {
   uint64_t entries = 0;  // entries restored for this name
 };
 
+// The check of one regular file's content (and, compare mode, metadata).
+struct FileResult {
+  enum class Outcome { verified, unverified, mismatch, differs } outcome = Outcome::unverified;
+  std::string reason;  // operator text for mismatch and differs
+};
+const char* to_string(FileResult::Outcome o);
+
 class RestoreReporter {
  public:
   virtual ~RestoreReporter() = default;
+  // One call per checked entry: every regular file with data in verify
+  // mode; only mismatches and differences when restoring. `path` is the
+  // archive's name with a leading "/", raw (the server escapes it for
+  // logs). A file that is itself a name of the list gets no call: its
+  // result is that name's name_result (a damaged file fails its name, and
+  // the name of a directory holding it too).
+  virtual void file_result(const std::string& path, const FileResult& result) { (void)path, (void)result; }
   // One call per nlist entry (index into RestoreRequest::nlist), on the
   // engine's thread; the server turns it into LOG_FILE.
   virtual void name_result(size_t index, const NlistEntry& entry, const NameResult& result) = 0;
@@ -98,8 +138,10 @@ struct RestoreRequest {
   // RECURSIVE=n (SPEC4): a directory name restores the directory entry
   // only, not what lies below it.
   bool recursive = true;
-  Dir destination;  // where entries go, already open; required
+  Dir destination;  // where entries go, already open; required to restore or compare
   RestorePrivileges privileges;
+  CheckMode check = CheckMode::restore;
+  bool halt_on_mismatch = false;  // restore only; verify always reads to the end
 };
 
 struct RestoreProgress {
@@ -113,7 +155,20 @@ struct RestoreSummary {
   uint64_t entries_restored = 0;
   uint64_t entries_refused = 0;  // unsafe names, refused by safety checks
   uint64_t entries_failed = 0;
+  uint64_t files_verified = 0;    // content matched its digest
+  uint64_t files_unverified = 0;  // no digest record to check against
+  uint64_t digest_mismatches = 0;
+  uint64_t entries_differ = 0;    // compare mode: differs from the disk
+  uint64_t entries_checked = 0;   // verify/compare: entries read and checked
+  uint64_t damaged_regions = 0;   // stretches with no readable header, skipped
 };
+
+// "restore into DIR", "verify of the stream", "compare with DIR": the job
+// as the operator's log names it.
+std::string job_title(const RestoreRequest& req);
+// The closing line of a job (its last LOG): what was restored or checked,
+// the digest counts, bytes and time.
+std::string summary_text(const RestoreRequest& req, const RestoreSummary& sum, double seconds);
 
 class RestoreEngine {
  public:

@@ -15,7 +15,7 @@ PKGS="build-essential cmake ninja-build pkg-config
  libsgutils2-dev sg3-utils mtx mt-st lsscsi
  libboost-program-options-dev
  libgtest-dev libgmock-dev libbenchmark-dev
- libarchive-dev libacl1-dev libattr1-dev
+ libarchive-dev libacl1-dev libattr1-dev libarchive-tools
  libssl-dev libfmt-dev nlohmann-json3-dev
  libprotobuf-dev protobuf-compiler
  amanda-common tshark

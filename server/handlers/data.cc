@@ -243,7 +243,15 @@ Reply start_recover_common(Session& s, const msg::DataStartRecoverRequest& req, 
   if (dest.empty()) dest = env_value(req.env, "FILESYSTEM");
   if (dest.empty() && !req.nlist.empty()) dest = req.nlist.front().destination_path;
   backup::RestoreRequest rr;
-  if (auto st = s.ctx().settings()->exports.open_inside(dest, true, rr.destination); dest.empty() || !st.ok()) {
+  rr.check = ro.check;
+  rr.halt_on_mismatch = ro.halt_on_mismatch;
+  // A verify writes nothing and needs no destination; compare reads the
+  // tree it names and must not create it.
+  const bool needs_dest = ro.check != backup::CheckMode::verify;
+  if (auto st = needs_dest ? s.ctx().settings()->exports.open_inside(dest, ro.check == backup::CheckMode::restore,
+                                                                       rr.destination)
+                           : backup::Status::Ok();
+      needs_dest && (dest.empty() || !st.ok())) {
     log::warn("{}: DATA_START_RECOVER refused: destination \"{}\" is not inside an export of this server: {}", s.tag(),
               backup::printable(dest),
               dest.empty() ? "none given" : st.text());

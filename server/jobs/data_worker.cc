@@ -306,6 +306,19 @@ class LogFileReporter : public backup::RestoreReporter {
               r.reason.empty() ? "" : ": " + r.reason);
     s_.send_post(msg::code::LOG_FILE, p, PostKind::bulk);
   }
+  // Digest and compare results (issue 18): a damaged or differing file is
+  // an I/O error for that file; a verified or unverifiable one is a success
+  // (the summary LOG counts the unverified).
+  void file_result(const std::string& path, const backup::FileResult& r) override {
+    msg::LogFilePost p;
+    p.name = path;
+    const bool bad =
+        r.outcome == backup::FileResult::Outcome::mismatch || r.outcome == backup::FileResult::Outcome::differs;
+    p.error = bad ? msg::Error::io : msg::Error::no_err;
+    p.status = bad ? msg::RecoveryStatus::failed_io_error : msg::RecoveryStatus::successful;
+    if (bad) log::warn("{}: {}: {}", s_.tag(), log::escape(path), backup::to_string(r.outcome));
+    s_.send_post(msg::code::LOG_FILE, p, PostKind::bulk);
+  }
 
  private:
   JobHost& s_;
@@ -408,7 +421,7 @@ void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm:
     lock.unlock();
     ChannelSource source(s, chan);
     // destination_root is already printable (data.cc); the other names are raw.
-    log::info("{}: restore into {} started ({} name(s){})", s.tag(), req.destination_root, req.nlist.size(),
+    log::info("{}: {} started ({} name(s){})", s.tag(), backup::job_title(req), req.nlist.size(),
               direct ? ", direct access" : "");
     const auto t0 = std::chrono::steady_clock::now();
     backup::Status st;
@@ -446,14 +459,13 @@ void start_data_recover(JobHost& s, backup::RestoreRequest req, bool direct, sm:
     report_tape_alerts_after_job(s);  // before the halt, which carries the flags
     if (st.ok()) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::string text = fmt::format("restore into {} done: {} entries restored, {} refused, {} failed; {} bytes in {:.1f} s",
-                                     req.destination_root, sum.entries_restored, sum.entries_refused,
-                                     sum.entries_failed, sum.bytes_read, secs);
+      std::string text = backup::summary_text(req, sum, secs);
+      const bool damaged = sum.digest_mismatches || sum.entries_differ;
       log::info("{}: {}", s.tag(), text);
-      log_to_dma(s, msg::LogType::normal, text);
+      log_to_dma(s, damaged ? msg::LogType::error : msg::LogType::normal, text);
       finish(s, j, sm::DataEvent::completed, text);
     } else {
-      std::string text = fmt::format("restore into {} failed: {}", req.destination_root, st.to_string());
+      std::string text = fmt::format("{} failed: {}", backup::job_title(req), st.to_string());
       log::error("{}: {}", s.tag(), text);
       log_to_dma(s, msg::LogType::error, text);
       finish(s, j, halt_event_for(st), text);

@@ -60,6 +60,24 @@ TEST(RestoreEnv, DirectAndRecursive) {
   EXPECT_FALSE(parse_restore_env({{"DIRECT", "sometimes"}}, o));
 }
 
+TEST(RestoreEnv, VerifyAndDigestMismatch) {
+  RestoreEnvOptions o;
+  ASSERT_TRUE(parse_restore_env({}, o));
+  EXPECT_EQ(o.check, CheckMode::restore);
+  EXPECT_FALSE(o.halt_on_mismatch) << "a restore goes on past a damaged file unless asked to halt";
+  ASSERT_TRUE(parse_restore_env({{"VERIFY", "y"}}, o));
+  EXPECT_EQ(o.check, CheckMode::verify);
+  ASSERT_TRUE(parse_restore_env({{"VERIFY", "Compare"}, {"DIGEST_MISMATCH", "halt"}}, o));
+  EXPECT_EQ(o.check, CheckMode::compare);
+  EXPECT_TRUE(o.halt_on_mismatch);
+  ASSERT_TRUE(parse_restore_env({{"VERIFY", "no"}, {"DIGEST_MISMATCH", "continue"}}, o));
+  EXPECT_EQ(o.check, CheckMode::restore);
+  Status bad = parse_restore_env({{"VERIFY", "maybe"}}, o);
+  EXPECT_NE(bad.text().find("VERIFY=maybe"), std::string::npos) << bad.text();
+  bad = parse_restore_env({{"DIGEST_MISMATCH", "ignore"}}, o);
+  EXPECT_NE(bad.text().find("DIGEST_MISMATCH=ignore"), std::string::npos) << bad.text();
+}
+
 TEST(NlistNames, CanonicalFormsAndRefusals) {
   EXPECT_EQ(canonical_nlist_name("/a/b/"), "a/b");
   EXPECT_EQ(canonical_nlist_name("/"), "");

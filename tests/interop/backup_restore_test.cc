@@ -183,6 +183,40 @@ TEST_P(NdmjobJobs, DirectAccessRestoreOfSingleFiles) {
   restore_two_files_by_direct_access();
 }
 
+// Issue 18 with ndmjob as the DMA: -E VERIFY=y on a recover (-x) checks the
+// tape's digests and writes nothing; after one bit of big1.bin is flipped in
+// the tape image on disk, the verify names that file in a failed LOG_FILE.
+TEST_P(NdmjobJobs, VerifyFindsAFlippedBitOnTapeAndWritesNothing) {
+  auto b = backup();
+  ASSERT_TRUE(b.has("Operation ended OKAY")) << b.output;
+  const fs::path to = server_->dir() / "export" / "verified";
+  auto clean = restore(to, {"-E", "VERIFY=y"});
+  ASSERT_TRUE(clean.has("Operation ended OKAY")) << clean.output;
+  EXPECT_TRUE(clean.has(", 0 ERROR")) << clean.output;
+  EXPECT_TRUE(fs::is_empty(to)) << "a verify must not write";
+
+  // The tape ndmjob wrote: the one image under media/ holding data.
+  fs::path tape;
+  for (const auto& e : fs::directory_iterator(server_->dir() / "library" / "media"))
+    if (e.path().extension() == ".data" && fs::file_size(e.path()) > 0) tape = e.path();
+  ASSERT_FALSE(tape.empty()) << "no written tape image";
+  std::ifstream in(tape, std::ios::binary);
+  std::string image((std::istreambuf_iterator<char>(in)), {});
+  std::ifstream f(src_ / "big1.bin", std::ios::binary);
+  std::string big((std::istreambuf_iterator<char>(f)), {});
+  size_t at = image.find(big.substr(3u << 20, 64));
+  ASSERT_NE(at, std::string::npos) << "big1.bin's bytes are not on the tape";
+  {
+    std::fstream io(tape, std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(static_cast<std::streamoff>(at + 5));
+    io.put(static_cast<char>(image[at + 5] ^ 0x01));
+  }
+  auto bad = restore(to, {"-E", "VERIFY=y"});
+  EXPECT_TRUE(bad.has(", 1 ERROR")) << bad.output;
+  EXPECT_TRUE(bad.has("DLF \"I/O error: /big1.bin\"")) << "the LOG_FILE names the file\n" << bad.output;
+  EXPECT_TRUE(fs::is_empty(to)) << "a verify must not write";
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, NdmjobJobs, ::testing::Values(2, 3, 4),
                          [](const auto& i) { return "v" + std::to_string(i.param); });
 

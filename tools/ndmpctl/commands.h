@@ -50,7 +50,7 @@ struct Command {
 std::span<const Command> library_commands();
 std::span<const Command> drive_commands();
 std::span<const Command> info_commands();
-std::span<const Command> job_commands();  // backup, restore, list
+std::span<const Command> job_commands();  // backup, restore, verify, list
 const Command* find_command(std::span<const Command> table, const std::string& name);
 
 }  // namespace ndmp::ctl

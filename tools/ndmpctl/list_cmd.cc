@@ -70,6 +70,8 @@ const Command kJobs[] = {
      TargetNeed::optional},
     {"restore", "restore --drive D --to DIR [NAMES...]: restore a backup, or named files of it", cmd_restore,
      TargetNeed::optional},
+    {"verify", "verify --drive D [--compare DIR] [NAMES...]: check a backup on tape against its digests", cmd_verify,
+     TargetNeed::optional},
     {"list", "list [--catalog FILE]: the files and tapes of a backup", cmd_list, TargetNeed::optional},
 };
 

@@ -11,6 +11,12 @@
 // tape but the last, (window_offset, all-ones) for the last, so a read past
 // a tape's end pauses SEEK and the DMA answers with the right tape.
 // Success: DATA halted SUCCESSFUL and every LOG_FILE successful.
+//
+// `ndmpctl verify --drive D [--compare DIR] [NAMES...]` is the same job with
+// VERIFY=y (or VERIFY=compare and PREFIX=DIR) in the environment: the data
+// server reads the stream, checks every file's digest (and compares with
+// DIR), writes nothing, and sends one LOG_FILE per file; a damaged or
+// differing file is a failed one.
 #include <fmt/format.h>
 
 #include <ostream>
@@ -136,17 +142,32 @@ class RestoreRun final : public JobRun {
   size_t current_;
 };
 
-}  // namespace
+enum class Recover { restore, verify };
 
-Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
-  SubArgs a("restore --drive D --to DIR [--catalog FILE] [NAMES...]",
-            "Restores the backup a catalogue describes into DIR (a directory inside an export of the data server), "
-            "loading its tapes with the robot as needed. NAMES (paths as `list` shows them) restore only those "
-            "files or directories, by direct access to where they are on tape. Without --catalog, the newest "
-            "catalogue in ~/.local/share/ndmpctl/catalog.");
-  a.options.add_options()("to", po::value<std::string>()->required(), "destination directory on the data server")(
-      "catalog", po::value<std::string>(), "catalogue of the backup")(
-      "names", po::value<std::vector<std::string>>(), "files or directories to restore (default: everything)");
+Outcome recover(Context& ctx, const std::vector<std::string>& args, Recover kind) {
+  const bool verify = kind == Recover::verify;
+  SubArgs a(verify ? "verify --drive D [--compare DIR] [--catalog FILE] [NAMES...]"
+                   : "restore --drive D --to DIR [--catalog FILE] [NAMES...]",
+            verify ? "Reads the backup a catalogue describes from tape and checks every file against the SHA-256 "
+                     "digest stored beside it, writing nothing; with --compare, also compares each file with the one "
+                     "under DIR on the data server (contents, size, mode, owner, mtime, symlink target), like tar "
+                     "--compare. Each damaged or differing file is named. NAMES check only those files or "
+                     "directories. Without --catalog, the newest catalogue in ~/.local/share/ndmpctl/catalog."
+                   : "Restores the backup a catalogue describes into DIR (a directory inside an export of the data "
+                     "server), loading its tapes with the robot as needed. NAMES (paths as `list` shows them) "
+                     "restore only those files or directories, by direct access to where they are on tape. Every "
+                     "file is checked against its digest as it is written; --halt-on-damage stops at the first "
+                     "that does not match. Without --catalog, the newest catalogue in "
+                     "~/.local/share/ndmpctl/catalog.");
+  if (verify)
+    a.options.add_options()("compare", po::value<std::string>(), "directory on the data server to compare with");
+  else
+    a.options.add_options()("to", po::value<std::string>()->required(), "destination directory on the data server")(
+        "halt-on-damage", "stop the restore at the first file whose content does not match its digest");
+  a.options.add_options()("catalog", po::value<std::string>(), "catalogue of the backup")(
+      "names", po::value<std::vector<std::string>>(),
+      verify ? "files or directories to check (default: everything)"
+             : "files or directories to restore (default: everything)");
   add_job_options(a);
   a.positional.add("names", -1);
   if (auto o = a.parse(ctx, args)) return *o;
@@ -161,8 +182,11 @@ Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
   auto loaded = load_catalog(path);
   if (!loaded.ok()) return loaded.outcome();
   const Catalog& cat = loaded.value();
-  const std::string to = a.get<std::string>("to");
-  if (to.empty() || to.front() != '/') return Outcome::usage("--to is an absolute path on the data server");
+  const std::string to = verify ? (a.has("compare") ? a.get<std::string>("compare") : std::string())
+                                 : a.get<std::string>("to");
+  if ((!verify || !to.empty()) && (to.empty() || to.front() != '/'))
+    return Outcome::usage(fmt::format("{} is an absolute path on the data server", verify ? "--compare" : "--to"));
+  const char* verb = verify ? "verify" : "restore";
 
   // The name list: each name with its fh_info from the catalogue.
   std::vector<msg::Name> nlist;
@@ -184,12 +208,12 @@ Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
       nlist.push_back(std::move(e));
     }
     if (first_offset == msg::kInvalidU64) first_offset = 0;
-  } else {
+  } else if (!verify) {
     msg::Name e;
     e.original_path = "/";
     e.destination_path = to;
     nlist.push_back(std::move(e));
-  }
+  }  // a whole verify sends no name: the server then reports every file
 
   auto setup = set_up_job(ctx, a);
   if (!setup.ok()) return setup.outcome();
@@ -200,7 +224,7 @@ Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
   if (robot && !s.drive_index)
     return Outcome::usage(fmt::format("drive \"{}\" is not one the tape server lists: give its number", s.drive_name));
   JobMedia media(link.tape(), s.drive_name, s.drive_index.value_or(0), s.tape_target.get());
-  Progress progress(ctx.out, s.style, "restore");
+  Progress progress(ctx.out, s.style, verb);
 
   // From here Ctrl-C is noted, not fatal: the job loop aborts the job and the
   // tape mounted below is put back (interrupt.h).
@@ -213,10 +237,10 @@ Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
     if (auto o = media.open_robot(); !o.ok()) return o;
   const size_t first = cat.medium_at(first_offset).value_or(0);
   RestoreRun run(link, media, progress, cat, first);
-  progress.note(fmt::format("Restoring {} from {} into {} on {}",
+  progress.note(fmt::format("{} {} from {}{} on {}", verify ? "Verifying" : "Restoring",
                             direct ? fmt::format("{} name{}", nlist.size(), nlist.size() == 1 ? "" : "s")
                                    : "the backup of " + cat.filesystem,
-                            path, to, link.data_who()));
+                            path, to.empty() ? "" : (verify ? " against " : " into ") + to, link.data_who()));
   if (auto o = run.mount(first, false); !o.ok()) return o;
 
   Outcome outcome = [&]() -> Outcome {
@@ -228,9 +252,11 @@ Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
     req.butype = cat.butype.empty() ? "tar" : cat.butype;
     req.mover = addr.value();  // v2 only
     for (const auto& [n, v] : cat.env)
-      if (n != "PREFIX" && n != "DIRECT") req.env.push_back({n, v});
-    req.env.push_back({"PREFIX", to});
+      if (n != "PREFIX" && n != "DIRECT" && n != "VERIFY" && n != "DIGEST_MISMATCH") req.env.push_back({n, v});
+    if (!to.empty()) req.env.push_back({"PREFIX", to});
     req.env.push_back({"DIRECT", direct ? "y" : "n"});
+    if (verify) req.env.push_back({"VERIFY", to.empty() ? "y" : "compare"});
+    else req.env.push_back({"DIGEST_MISMATCH", a.has("halt-on-damage") ? "halt" : "continue"});
     req.nlist = nlist;
     auto r = link.data().call(code::DATA_START_RECOVER, req);
     if (!r.ok) return Outcome::connection("DATA_START_RECOVER: " + r.failure);
@@ -251,18 +277,30 @@ Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) {
   Outcome unloaded = robot ? media.unload() : Outcome::success();
   if (outcome.exit == Exit::interrupted) return Outcome::interrupted(run.interrupted_summary(unloaded, robot));
   if (!outcome.ok()) return outcome.exit == Exit::connection ? outcome : Outcome::job(outcome.text);
-  if (!data_ok) return Outcome::job("restore failed: " + run.halt_summary());
+  if (!data_ok) return Outcome::job(fmt::format("{} failed: {}", verb, run.halt_summary()));
   if (!run.files_failed.empty()) {
     std::string names;
     for (const auto& n : run.files_failed) names += (names.empty() ? "" : ", ") + n;
-    return Outcome::job(fmt::format("restore ended, but {} name{} failed: {}", run.files_failed.size(),
-                                    run.files_failed.size() == 1 ? "" : "s", names));
+    return Outcome::job(fmt::format("{} ended, but {} name{} failed{}: {}", verb, run.files_failed.size(),
+                                    run.files_failed.size() == 1 ? "" : "s",
+                                    verify ? (to.empty() ? " the digest check" : " the check or compare") : "",
+                                    names));
   }
   if (!closed.ok()) progress.note("warning: closing the tape failed: " + closed.text);
   if (!unloaded.ok()) progress.note("warning: the tape stays in the drive: " + unloaded.text);
-  ctx.out << fmt::format("Restore into {} complete: {} ({} bytes) read, {} name{} restored\n", to,
-                         Progress::human_bytes(bytes), bytes, run.files_ok, run.files_ok == 1 ? "" : "s");
+  if (verify)
+    ctx.out << fmt::format("Verify of {} complete: {} ({} bytes) read, {} file{} checked, none damaged{}\n", path,
+                           Progress::human_bytes(bytes), bytes, run.files_ok, run.files_ok == 1 ? "" : "s",
+                           to.empty() ? "" : ", none differ from " + to);
+  else
+    ctx.out << fmt::format("Restore into {} complete: {} ({} bytes) read, {} name{} restored\n", to,
+                           Progress::human_bytes(bytes), bytes, run.files_ok, run.files_ok == 1 ? "" : "s");
   return {};
 }
+
+}  // namespace
+
+Outcome cmd_restore(Context& ctx, const std::vector<std::string>& args) { return recover(ctx, args, Recover::restore); }
+Outcome cmd_verify(Context& ctx, const std::vector<std::string>& args) { return recover(ctx, args, Recover::verify); }
 
 }  // namespace ndmp::ctl

@@ -19,7 +19,7 @@ PreparedSource prepare(const SourcePlan& plan, backup::BackupRequest& req) {
   backup::Dir inside;
   if (st.ok()) st = backup::open_beneath(snap->root(), plan.rel, false, inside);
   if (!st.ok()) {
-    if (snap) snap->remove();
+    if (snap) (void)snap->remove();  // remove() logs what failed; the job reports why it could not start
     if (plan.policy.on_failure == OnFailure::halt) {
       out.status = backup::Status::io_error(
           fmt::format("no {} snapshot of {} could be made: {}", to_string(plan.policy.kind),

@@ -78,8 +78,9 @@ backup::Status Snapshot::take(const Policy& policy, const Settings& settings, co
     if (auto rm = remove_made(r, settings); !rm.ok())
       log::error("snapshot {} of {}: could not be removed after a failed start ({}); its record {} stays for the next start",
                  r.id, log::escape(r.export_path), rm.text(), record_path(s->records_dir_, r.id));
-    else
-      drop_record(s->records_dir_, r.id);
+    else if (auto dr = drop_record(s->records_dir_, r.id); !dr.ok())
+      log::warn("snapshot {} of {}: {}; the next start finds nothing to remove and drops it", r.id,
+                log::escape(r.export_path), dr.text());
     return st;
   }
   log::info("snapshot {} of {} made: {}", r.id, log::escape(r.export_path), s->describe());
@@ -88,7 +89,7 @@ backup::Status Snapshot::take(const Policy& policy, const Settings& settings, co
 }
 
 Snapshot::~Snapshot() {
-  if (!removed_) remove();
+  if (!removed_) (void)remove();  // remove() logs what failed; a destructor has no one to tell
 }
 
 backup::Status Snapshot::remove() {
@@ -102,7 +103,11 @@ backup::Status Snapshot::remove() {
     return st;
   }
   log::info("snapshot {} of {} removed", record_.id, log::escape(record_.export_path));
-  return drop_record(records_dir_, record_.id);
+  st = drop_record(records_dir_, record_.id);
+  if (!st.ok())
+    log::warn("snapshot {} of {}: {}; the next start finds nothing to remove and drops it", record_.id,
+              log::escape(record_.export_path), st.text());
+  return st;
 }
 
 std::string Snapshot::describe() const {
@@ -133,7 +138,7 @@ backup::Status remove_stale(const std::string& state_dir, const Settings& settin
       if (first_error.ok()) first_error = st;
       continue;
     }
-    drop_record(dir, r.id);
+    if (auto dr = drop_record(dir, r.id); !dr.ok() && first_error.ok()) first_error = dr;
     report.push_back(fmt::format("removed stale {} snapshot {} of {} left by an earlier ndmpd", to_string(r.kind), r.id,
                                  log::escape(r.export_path)));
   }

@@ -177,7 +177,7 @@ TEST(SnapshotReload, NewKeysAreReloadedNotRestartOnly) {
   std::vector<std::string> args{"ndmpd", "--config", conf.string(), "--listen", "127.0.0.1:0", "--library", "none"};
   std::vector<const char*> argv;
   for (auto& a : args) argv.push_back(a.c_str());
-  auto out = ops::reload(srv.server().context(), static_cast<int>(argv.size()), argv.data());
+  auto out = ops::reload(srv.server(), static_cast<int>(argv.size()), argv.data());
   ASSERT_TRUE(out.applied) << out.error;
   const auto now = srv.server().context().settings()->config.snapshots;
   const Policy& p = now.policy_for(running->config.exports.at(0));

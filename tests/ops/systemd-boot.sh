@@ -30,6 +30,10 @@ tr -d '-' < /proc/sys/kernel/random/uuid > "$R/etc/machine-id"
 
 units=$R/etc/systemd/system
 mkdir -p "$units"
+if [ -s "$work/out/sanitizer-env" ]; then  # see systemd_test.sh
+    mkdir -p "$units/ndmpd.service.d"
+    printf '[Service]\nEnvironment=%s\n' "$(cat "$work/out/sanitizer-env")" > "$units/ndmpd.service.d/sanitizer.conf"
+fi
 cat > "$units/ndmpd-checks.target" <<'UNIT'
 [Unit]
 Description=ndmpd under systemd: the checks and what they need

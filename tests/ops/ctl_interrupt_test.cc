@@ -8,14 +8,18 @@
 // at a read; and a second ^C leaves at once, saying what may be left.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cerrno>
 #include <fstream>
+#include <memory>
 #include <mutex>
+#include <thread>
 
 #include "devices/scsi_cdb.h"
 #include "ops/job_observer.h"
@@ -26,25 +30,49 @@ namespace {
 
 struct Child {
   pid_t pid = -1;
-  int master = -1;
+  int master = -1;  // the terminal: ^C is typed here
+  int out = -1;     // the read end of the pipe that holds ndmpctl's stdout and stderr
+  std::thread reader;
+  std::shared_ptr<std::string> written = std::make_shared<std::string>();  // the reader's, until joined
   std::string output;
-  // Reads what the child wrote until it closes the terminal (its exit).
+  // Waits for everything the child wrote: a pipe's end of file comes only
+  // after every byte is readable, which a pty's hangup does not promise (the
+  // tail of the last message was once lost that way).
   void read_all() {
-    char buf[4096];
-    for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) output.append(buf, static_cast<size_t>(n));
+    if (reader.joinable()) reader.join();
+    ::close(out);
+    output = *written;
   }
 };
 
+// ndmpctl on a terminal of its own (forkpty: the pty is its controlling
+// terminal, so a ^C typed on it is SIGINT from the line discipline), with its
+// output on a pipe. Everything the child runs after the fork is prepared
+// before it: the test process has threads.
 Child spawn_on_pty(const std::vector<std::string>& args) {
   Child c;
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return c;
   c.pid = ::forkpty(&c.master, nullptr, nullptr, nullptr);
   if (c.pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
+    ::dup2(pipefd[1], 1);
+    ::dup2(pipefd[1], 2);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
+  ::close(pipefd[1]);
+  c.out = pipefd[0];
+  c.reader = std::thread([fd = c.out, text = c.written] {
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      text->append(buf, static_cast<size_t>(n));
+    }
+  });
   return c;
 }
 
